@@ -1,0 +1,506 @@
+"""`wirefix <verb>`: parse options, call the library, render. No pipeline logic lives here.
+
+Exit codes (README, "Exit codes"):
+  0  done, nothing left for a person
+  1  error: a source, file, notice or the database could not be handled (stderr says which)
+  2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
+  3  done, but something waits for a person (unparsed / needs-review notices, review candidates)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from wirefix import __version__, audit, pipeline
+from wirefix.config import backup_dir, db_url
+from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.ingest import parse_sources
+from wirefix.model import Candidate, Notice
+from wirefix.output import console, error, note, print_json, table
+from wirefix.report import notice_report
+from wirefix.rewrite import BackupStore
+from wirefix.scan import scan as scan_store
+from wirefix.storage import Database, DatabaseError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
+
+app = typer.Typer(
+    help="Apply wire-agency photo corrections and kills to a media store, with an audit log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident remediation log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (env WIREFIX_DB_URL; default SQLite in the data folder)."
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")
+]
+NoticeArg = Annotated[int, typer.Argument(help="Notice id, as `wirefix ingest` printed it.")]
+
+
+class Failure(Exception):
+    """A one-line error for the user, with the exit code it means."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def open_db(url: str | None) -> Iterator[Database]:
+    db = Database(db_url(url))
+    try:
+        db.ensure_schema()
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def open_exiftool() -> Iterator[ExifTool]:
+    et = ExifTool()
+    try:
+        yield et
+    finally:
+        et.close()
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.print(f"wirefix {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """wirefix: wire-service photo corrections, from notice to audited rewrite."""
+
+
+# -- parse / ingest ------------------------------------------------------------------------
+
+
+def _notice_line(notice: Notice) -> str:
+    fixes = ", ".join(f"{c.field} {c.erroneous!r} -> {c.corrected!r}" for c in notice.corrections)
+    where = " ".join(filter(None, [notice.event.date, notice.event.city, notice.event.country]))
+    text = f"{notice.agency or '?'} {notice.kind} ({notice.status})"
+    if fixes:
+        text += f": {fixes}"
+    if where:
+        text += f" [{where}]"
+    if notice.reason:
+        text += f" - {notice.reason}"
+    return text
+
+
+def _attention(notices: list[Notice]) -> bool:
+    return any(n.status != "parsed" for n in notices)
+
+
+@app.command()
+def parse(
+    sources: Annotated[list[str], typer.Argument(help="Notice files, e-mails, images or folders.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Parse notices and print them; writes nothing.
+
+    Example: wirefix parse notice.eml --json
+    """
+    with open_exiftool() as et:
+        result = parse_sources(sources, et)
+    if as_json:
+        print_json([n.to_dict() for n in result.notices])
+    else:
+        for n in result.notices:
+            console.print(f"{n.source}: {_notice_line(n)}")
+    for message in result.errors:
+        error(message)
+    if result.errors:
+        raise typer.Exit(EXIT_ERROR)
+    if _attention(result.notices):
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[list[str], typer.Argument(help="Notice files, e-mails, images or folders.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the notice ids.")
+    ] = False,
+) -> None:
+    """Parse and store notices; prints the stored notice ids. The same notice is stored once.
+
+    Example: NOTICE=$(wirefix ingest -q notice.eml)
+    """
+    with open_db(db) as database, open_exiftool() as et:
+        outcome = pipeline.ingest_sources(database, sources, et)
+    if as_json:
+        print_json([{"id": i, "new": new, **n.to_dict()} for i, new, n in outcome.stored])
+    else:
+        for notice_id, is_new, n in outcome.stored:
+            if quiet:
+                console.print(str(notice_id))
+            else:
+                state = "stored" if is_new else "already stored"
+                console.print(f"notice {notice_id} {state}: {_notice_line(n)}")
+    for message in outcome.errors:
+        error(message)
+    for notice_id, _, n in outcome.stored:
+        if n.status == "unparsed":
+            error(f"notice {notice_id} ({n.source}) was not understood: {n.reason}")
+    if outcome.errors:
+        raise typer.Exit(EXIT_ERROR)
+    if _attention([n for _, _, n in outcome.stored]):
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+# -- scan / match --------------------------------------------------------------------------
+
+
+@app.command()
+def scan(
+    roots: Annotated[list[Path], typer.Argument(help="Folders of the media store.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Index the media store incrementally: unchanged files are not read again.
+
+    Example: wirefix scan /srv/photos
+    """
+    for root in roots:
+        if not root.is_dir():
+            raise Failure(f"{root}: not a folder")
+    with open_db(db) as database, open_exiftool() as et:
+        named = pipeline.store_roots([str(r) for r in roots])
+        with Progress(
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=console,
+            transient=True,
+            disable=as_json or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("scan", total=None, current="")
+            summary = scan_store(
+                database,
+                named,
+                et,
+                on_file=lambda rel: progress.update(task, advance=1, current=rel),
+            )
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        table(
+            "scan",
+            ["seen", "new", "changed", "unchanged", "gone", "failed"],
+            [list(summary.to_dict().values())],
+        )
+    if summary.failed:
+        note(f"{summary.failed} file(s) could not be read; `wirefix report` lists them")
+
+
+def _candidate_dict(c: Candidate) -> dict[str, Any]:
+    return {
+        "file_id": c.file.id,
+        "path": c.file.path,
+        "root": c.file.root,
+        "rel_path": c.file.rel_path,
+        "score": c.score,
+        "decision": c.decision,
+        "capped_by": c.capped_by,
+        "rendition_of": c.rendition_of,
+        "reasons": [e.__dict__ | {"points": round(e.points, 4)} for e in c.evidence],
+    }
+
+
+@app.command("match")
+def match_cmd(
+    notice: NoticeArg,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list files decided `no`.")] = False,
+) -> None:
+    """List the files a notice concerns, with score, decision and reasons.
+
+    Example: wirefix match 1
+    """
+    with open_db(db) as database:
+        candidates = pipeline.match_notice(database, notice)
+    if as_json:
+        print_json([_candidate_dict(c) for c in candidates])
+    else:
+        shown = [c for c in candidates if show_all or c.decision != "no"]
+        table(
+            f"notice {notice}: {len(candidates)} candidate(s)",
+            ["decision", "score", "file", "top reasons"],
+            [
+                [
+                    c.decision,
+                    f"{c.score:.2f}",
+                    c.file.rel_path,
+                    "; ".join(c.reasons(3) + ([c.capped_by] if c.capped_by else [])),
+                ]
+                for c in shown
+            ],
+        )
+        hidden = len(candidates) - len(shown)
+        if hidden:
+            note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
+    if any(c.decision == "review" for c in candidates):
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+# -- apply ---------------------------------------------------------------------------------
+
+
+def _outcome_dict(o: pipeline.FileOutcome) -> dict[str, Any]:
+    plan = o.plan
+    return {
+        "path": o.candidate.file.path,
+        "decision": o.candidate.decision,
+        "status": o.status,
+        "message": o.message,
+        "audit_seq": o.audit_seq,
+        "changes": [w.__dict__ for w in plan.writes] if plan else [],
+        "notes": (o.result.notes if o.result else plan.notes if plan else []),
+        "sha256_before": o.result.sha256_before if o.result else None,
+        "sha256_after": o.result.sha256_after if o.result else None,
+    }
+
+
+def _print_plan(outcomes: list[pipeline.FileOutcome]) -> None:
+    rows = []
+    for o in outcomes:
+        if o.plan and o.plan.writes:
+            for w in o.plan.writes:
+                rows.append(
+                    [o.candidate.file.rel_path, w.tag, _short(w.old), _short(w.new), o.status]
+                )
+        else:
+            rows.append([o.candidate.file.rel_path, "", "", o.message or "", o.status])
+    table("edit plan", ["file", "tag", "before", "after", "status"], rows)
+
+
+def _short(value: Any, limit: int = 90) -> str:
+    text = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def apply(
+    notice: NoticeArg,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the edit plan; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before rewriting.")] = False,
+    include_review: Annotated[
+        bool, typer.Option("--include-review", help="Also rewrite candidates decided `review`.")
+    ] = False,
+    backups: Annotated[
+        Path | None,
+        typer.Option("--backup-dir", help="Where originals are kept (env WIREFIX_BACKUP_DIR)."),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--operator", help="Who is applying (env WIREFIX_OPERATOR; default user@host)."
+        ),
+    ] = None,
+) -> None:
+    """Rewrite the files a notice concerns; one audit entry per changed file.
+
+    A dry run first shows the exact field changes. Running it again changes nothing.
+
+    Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
+    """
+    who = operator or audit.default_operator()
+    store = BackupStore(backup_dir(str(backups) if backups else None))
+    with open_db(db) as database, open_exiftool() as et:
+        if not dry_run and not yes:
+            preview = pipeline.apply_notice(
+                database, notice, et, store, who, dry_run=True, include_review=include_review
+            )
+            if not any(o.status == "planned" for o in preview):
+                dry_run = True  # nothing to ask about: report the plan as it stands
+            elif not sys.stdin.isatty():
+                raise Failure(
+                    "refusing to rewrite files without --yes when not at a terminal", EXIT_USAGE
+                )
+            else:
+                _print_plan(preview)
+                if not typer.confirm("Rewrite these files?"):
+                    raise typer.Exit(EXIT_OK)
+        outcomes = pipeline.apply_notice(
+            database, notice, et, store, who, dry_run=dry_run, include_review=include_review
+        )
+    if as_json:
+        print_json(
+            {"notice": notice, "dry_run": dry_run, "files": [_outcome_dict(o) for o in outcomes]}
+        )
+    else:
+        _print_plan(outcomes)
+        changed = sum(o.status == "changed" for o in outcomes)
+        correct = sum(o.status == "already-correct" for o in outcomes)
+        if dry_run:
+            console.print(
+                f"dry run: {sum(o.status == 'planned' for o in outcomes)} file(s) would change, "
+                f"{correct} already correct"
+            )
+        elif changed == 0 and correct and not any(o.status == "failed" for o in outcomes):
+            console.print(
+                f"nothing to do: all {correct} matched file(s) already carry the correction"
+            )
+        else:
+            console.print(f"{changed} file(s) changed, {correct} already correct")
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        error(o.message or f"{o.candidate.file.path}: failed")
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+# -- report / audit / db -------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    notice: Annotated[int | None, typer.Option("--notice", help="Only this notice.")] = None,
+) -> None:
+    """Per notice: what arrived, which files it hit, what was changed, by whom, and when.
+
+    Example: wirefix report --json
+    """
+    with open_db(db) as database:
+        data = notice_report(database, notice)
+    if as_json:
+        print_json(data)
+        return
+    table(
+        "notices",
+        [
+            "id",
+            "agency",
+            "kind",
+            "status",
+            "received",
+            "auto",
+            "review",
+            "remediated",
+            "failed",
+            "operator",
+        ],
+        [
+            [
+                n["id"],
+                n["agency"],
+                n["kind"],
+                n["status"],
+                n["received_at"][:19],
+                n["matched"]["auto"],
+                n["matched"]["review"],
+                n["remediated"],
+                n["failed"],
+                ", ".join(n["operators"]),
+            ]
+            for n in data["notices"]
+        ],
+    )
+    rows = []
+    for n in data["notices"]:
+        for f in n["files"]:
+            for c in f["changes"] or [{"tag": "", "old": "", "new": ""}]:
+                rows.append(
+                    [
+                        n["id"],
+                        f["seq"],
+                        f["rel_path"],
+                        f["outcome"],
+                        c["tag"],
+                        _short(c["old"], 50),
+                        _short(c["new"], 50),
+                    ]
+                )
+    if rows:
+        table("changes", ["notice", "entry", "file", "outcome", "tag", "before", "after"], rows)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Recompute the hash chain; exit 1 and name the entries if anything was altered."""
+    with open_db(db) as database:
+        result = audit.verify(database)
+    if as_json:
+        print_json(result.__dict__)
+    elif result.ok:
+        console.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
+    for problem in result.problems if not as_json else []:
+        error(problem)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply the database migrations (creates the database if it is new)."""
+    database = Database(db_url(db))
+    try:
+        database.upgrade()
+    finally:
+        database.close()
+    console.print("database is up to date")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except Failure as exc:
+        error(str(exc))
+        sys.exit(exc.code)
+    except (DatabaseError, ExifToolError) as exc:
+        error(str(exc))
+        sys.exit(EXIT_ERROR)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        error("aborted")
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        error("interrupted; everything committed so far is kept")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors and the unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,172 @@
+"""Facts that every recogniser pulls out of a notice's words: event date, place, urgency, language.
+
+Kept apart from the agency recognisers so that each of them stays about its agency's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import dateparser
+
+_MONTHS_EN = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?"
+)
+_MONTHS_FR = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre"
+    "|décembre|decembre"
+)
+_MONTHS_ES = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+
+_DATE_PATTERNS = [
+    # "on February 20, 2017", "February 20 2017"
+    (re.compile(rf"\b(?:{_MONTHS_EN})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "en"),
+    # "20 February 2017"
+    (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS_EN})\s+\d{{4}}\b", re.I), "en"),
+    (re.compile(rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})\s+\d{{4}}\b", re.I), "fr"),
+    (re.compile(rf"\b\d{{1,2}}\s+de\s+(?:{_MONTHS_ES})\s+de\s+\d{{4}}\b", re.I), "es"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "en"),
+]
+
+_RELATIVE = re.compile(r"\b(today|yesterday|aujourd'hui|hier|hoy|ayer)\b(?:\s*\((\w+)\))?", re.I)
+
+
+def event_date(text: str, sent_at: str | None = None) -> str | None:
+    """The first absolute date in `text` (ISO), else a relative one resolved against `sent_at`.
+
+    "today (Sunday)" is resolved only when the notice has its own date: a notice never gets a
+    date it does not carry.
+    """
+    best: tuple[int, str] | None = None
+    for pattern, lang in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            parsed = dateparser.parse(
+                m.group(0).replace("Sept.", "Sep.").replace("Sept ", "Sep "),
+                languages=[lang],
+                settings={
+                    "PREFER_DAY_OF_MONTH": "first",
+                    "REQUIRE_PARTS": ["day", "month", "year"],
+                },
+            )
+            if parsed and (best is None or m.start() < best[0]):
+                best = (m.start(), parsed.date().isoformat())
+            break
+    if best:
+        return best[1]
+    if sent_at:
+        m = _RELATIVE.search(text)
+        if m:
+            base = datetime.fromisoformat(sent_at)
+            parsed = dateparser.parse(
+                m.group(1), settings={"RELATIVE_BASE": base.replace(tzinfo=None)}
+            )
+            if parsed:
+                return parsed.date().isoformat()
+    return None
+
+
+# Demonyms that agencies put before "city of X" ("the southern Syrian city of Daraa").
+# Only what is needed to name a country from a caption; the matcher does not depend on it.
+_DEMONYMS = {
+    "Afghan": "Afghanistan",
+    "Algerian": "Algeria",
+    "American": "United States",
+    "Argentine": "Argentina",
+    "Australian": "Australia",
+    "Austrian": "Austria",
+    "Belgian": "Belgium",
+    "Brazilian": "Brazil",
+    "British": "United Kingdom",
+    "Canadian": "Canada",
+    "Chinese": "China",
+    "Colombian": "Colombia",
+    "Egyptian": "Egypt",
+    "French": "France",
+    "German": "Germany",
+    "Greek": "Greece",
+    "Indian": "India",
+    "Iranian": "Iran",
+    "Iraqi": "Iraq",
+    "Israeli": "Israel",
+    "Italian": "Italy",
+    "Japanese": "Japan",
+    "Jordanian": "Jordan",
+    "Kenyan": "Kenya",
+    "Lebanese": "Lebanon",
+    "Libyan": "Libya",
+    "Malian": "Mali",
+    "Mexican": "Mexico",
+    "Moroccan": "Morocco",
+    "Nigerian": "Nigeria",
+    "Pakistani": "Pakistan",
+    "Palestinian": "Palestinian Territories",
+    "Polish": "Poland",
+    "Russian": "Russia",
+    "Saudi": "Saudi Arabia",
+    "Somali": "Somalia",
+    "Spanish": "Spain",
+    "Sudanese": "Sudan",
+    "Syrian": "Syria",
+    "Tunisian": "Tunisia",
+    "Turkish": "Turkey",
+    "Ukrainian": "Ukraine",
+    "Venezuelan": "Venezuela",
+    "Yemeni": "Yemen",
+}
+_NAME = r"[A-ZÀ-Ý][\w'’\-]+(?:[ \-][A-ZÀ-Ý][\w'’\-]+){0,3}"
+_CITY_OF = re.compile(
+    rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city)\s+of\s+"
+    rf"(?P<city>{_NAME})"
+)
+_CITY_COUNTRY = re.compile(rf"\bin\s+(?P<city>{_NAME}),\s+(?P<country>{_NAME})\b")
+_DATELINE = re.compile(
+    rf"^\s*(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}}),\s+(?P<country>{_NAME})\s+[-–—(]"
+)
+
+
+def event_place(text: str) -> tuple[str | None, str | None]:
+    """(city, country) as a caption names them, or (None, None)."""
+    m = _CITY_OF.search(text)
+    if m:
+        country = _DEMONYMS.get(m.group("demonym") or "")
+        return m.group("city"), country
+    m = _DATELINE.search(text)
+    if m:
+        return m.group("city").strip().title(), m.group("country")
+    m = _CITY_COUNTRY.search(text)
+    if m:
+        return m.group("city"), m.group("country")
+    return None, None
+
+
+_URGENCY = re.compile(
+    r"[^.\n]*\b(immediately|immédiatement|inmediatamente|urgent(?:ly)?|as soon as possible|"
+    r"without delay|mandatory kill|sans délai)\b[^.\n]*",
+    re.I,
+)
+
+
+def urgency(text: str) -> str | None:
+    """The sentence that carries the agency's urgency wording, as written."""
+    m = _URGENCY.search(text)
+    return " ".join(m.group(0).split()) if m else None
+
+
+_FR_WORDS = re.compile(r"\b(?:le|la|les|des|cette|au lieu de|dans|systèmes)\b", re.I)
+_ES_WORDS = re.compile(r"\b(?:el|los|las|esta|en lugar de|del|retirada)\b", re.I)
+_EN_WORDS = re.compile(r"\b(?:the|of|this|instead of|and|has been)\b", re.I)
+
+
+def language(text: str) -> str:
+    """A small, predictable guess among the notice languages wirefix knows (en, fr, es)."""
+    counts = {
+        "en": len(_EN_WORDS.findall(text)),
+        "fr": len(_FR_WORDS.findall(text)),
+        "es": len(_ES_WORDS.findall(text)),
+    }
+    lang = max(counts, key=lambda k: counts[k])
+    return lang if counts[lang] else "en"

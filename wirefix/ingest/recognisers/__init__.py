@@ -1,0 +1,38 @@
+"""Per-agency notice recognisers behind one small interface.
+
+A recogniser looks at a notice's text and either returns the `Notice` it reads there or `None`.
+They are tried in `RECOGNISERS` order; the generic fallback comes last and always answers, so no
+notice is dropped: what nobody understood is stored as `unparsed` with the reason.
+
+Adding an agency is adding one module with a `recognise` function and one line below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from wirefix.model import Notice
+
+
+@dataclass
+class NoticeText:
+    """The words of one candidate notice and what its source says about it."""
+
+    text: str
+    source: str
+    source_kind: str  # text, email, image, newsml, ninjs
+    sent_at: str | None = None  # ISO 8601, from the e-mail Date header or the feed item
+    subject: str | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)  # from the carrier's metadata
+    metadata: dict[str, str] = field(default_factory=dict)  # e.g. an image's byline
+
+
+class Recogniser(Protocol):
+    def __call__(self, item: NoticeText) -> Notice | None: ...
+
+
+def recognisers() -> list[Recogniser]:
+    from wirefix.ingest.recognisers import afp, generic
+
+    return [afp.recognise, generic.recognise]

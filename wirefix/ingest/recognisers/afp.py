@@ -1,0 +1,163 @@
+"""AFP notices.
+
+The correction AFP sends inside a re-sent photo's caption (and by e-mail) reads:
+
+    CORRECTION - <caption> / AFP / MOHAMAD ABAZEED / The erroneous mention[s] appearing in the
+    metadata of this photo has been modified in AFP systems in the following manner:
+    [MOHAMAD ABAZEED] instead of [ERIC FEFERBERG]. Please immediately remove ...
+
+The corrected value comes first, the erroneous one second. French notices say
+"[X] au lieu de [Y]". Kills say "MANDATORY KILL" or "withdrawn from AFP systems".
+"""
+
+from __future__ import annotations
+
+import re
+
+from wirefix.ingest import facts
+from wirefix.ingest.recognisers import NoticeText
+from wirefix.model import Correction, Event, Notice, nfc
+
+_BOILERPLATE_START = re.compile(
+    r"(?:The\s+)?erroneous\s+mention|(?:La|Les)\s+mentions?\s+erronée", re.I
+)
+_PAIR = re.compile(
+    r"\[(?P<corrected>[^\[\]]+)\]\s*(?P<sep>instead\s+of|au\s+lieu\s+de|en\s+lugar\s+de)\s*"
+    r"\[(?P<erroneous>[^\[\]]+)\]",
+    re.I,
+)
+_CORRECTION_PREFIX = re.compile(r"^\s*(?:CORRECTION|CORRECTED|RECTIFICATIF)\s*[-–—:]\s*", re.I)
+_KILL = re.compile(
+    r"MANDATORY\s+KILL|withdrawn\s+from\s+AFP\s+systems|retirée?\s+du\s+service|"
+    r"retirada\s+del\s+servicio",
+    re.I,
+)
+_AFP = re.compile(r"\bAFP\b")
+_SIGN_OFF = re.compile(r"/\s*AFP(?:\s+PHOTO)?\s*/\s*(?P<name>[^/\n]+?)\s*(?:/|$)")
+_AFP_ID = re.compile(r"\b000_[A-Z0-9]{5,12}\b")
+# The last sentence of AFP's boilerplate; the notice ends with it when it is there.
+_BOILERPLATE_END = re.compile(
+    r"(?:further information you may require|information complémentaire)[^.]*\.|"
+    r"thank you (?:very much )?for your understanding\.",
+    re.I,
+)
+
+
+def recognise(item: NoticeText) -> Notice | None:
+    text = nfc(item.text)
+    if not _AFP.search(text) and not _BOILERPLATE_START.search(text):
+        return None
+    start = _BOILERPLATE_START.search(text)
+    kill = _KILL.search(text)
+    if not start and not kill:
+        return None
+    language = facts.language(text)
+    if start:
+        return _correction(item, text, start.start(), language)
+    return _kill(item, text, language)
+
+
+def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
+    """(caption before the boilerplate, the notice's own words from caption start to the end)."""
+    # The caption is the paragraph that leads into the boilerplate ("CORRECTION - ...").
+    para_start = text.rfind("\n\n", 0, boiler_start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    caption = text[para_start:boiler_start]
+    end_m = _BOILERPLATE_END.search(text, boiler_start)
+    end = end_m.end() if end_m else len(text)
+    return caption, text[para_start:end]
+
+
+def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -> Notice:
+    caption_raw, span = _notice_span(text, boiler_start)
+    caption = _clean_caption(caption_raw)
+    pairs = [
+        (nfc(" ".join(m.group("corrected").split())), nfc(" ".join(m.group("erroneous").split())))
+        for m in _PAIR.finditer(span)
+    ]
+    sign_off = _SIGN_OFF.search(caption or "")
+    signed = sign_off.group("name").strip() if sign_off else None
+    corrections = [
+        Correction(field=_field_for(corrected, signed), erroneous=erroneous, corrected=corrected)
+        for corrected, erroneous in pairs
+    ]
+    photographer = next((c.corrected for c in corrections if c.field == "byline"), signed)
+    status, reason = "parsed", None
+    if not corrections:
+        status, reason = (
+            "needs_review",
+            "AFP correction wording found but no [X] instead of [Y] pair",
+        )
+    city, country = facts.event_place(caption or "")
+    return Notice(
+        agency="AFP",
+        kind="correction",
+        language=language,
+        corrections=corrections,
+        identifiers=_identifiers(item, span),
+        event=Event(
+            date=facts.event_date(caption or span, item.sent_at),
+            city=city or item.metadata.get("city"),
+            country=country or item.metadata.get("country"),
+        ),
+        photographer=photographer,
+        urgency=facts.urgency(span),
+        status=status,
+        reason=reason,
+        text=" ".join(span.split()),
+        caption=caption,
+        source=item.source,
+        source_kind=item.source_kind,
+        sent_at=item.sent_at,
+    )
+
+
+def _kill(item: NoticeText, text: str, language: str) -> Notice:
+    city, country = facts.event_place(text)
+    ids = _identifiers(item, text)
+    return Notice(
+        agency="AFP",
+        kind="kill",
+        language=language,
+        corrections=[],
+        identifiers=ids,
+        event=Event(date=facts.event_date(text, item.sent_at), city=city, country=country),
+        photographer=None,
+        urgency=facts.urgency(text),
+        status="parsed" if ids else "needs_review",
+        reason=None if ids else "kill names no AFP photo number: a person must confirm the photo",
+        text=" ".join(text.split()),
+        source=item.source,
+        source_kind=item.source_kind,
+        sent_at=item.sent_at,
+        replacement_follows=bool(re.search(r"replacement|remplacement", text, re.I)),
+    )
+
+
+def _identifiers(item: NoticeText, text: str) -> dict[str, str]:
+    ids = dict(item.identifiers)
+    m = _AFP_ID.search(text)
+    if m:
+        ids.setdefault("afp_id", m.group(0))
+    return ids
+
+
+def _clean_caption(raw: str) -> str | None:
+    caption = _CORRECTION_PREFIX.sub("", raw).strip()
+    caption = caption.rstrip("/ ").strip()
+    caption = re.sub(r"\s+", " ", caption)
+    return caption or None
+
+
+_DATE_LIKE = re.compile(r"\d{4}|\b\d{1,2}[/.]\d{1,2}\b")
+
+
+def _field_for(corrected: str, signed: str | None) -> str:
+    """Which field an AFP pair corrects. AFP does not say; the caption's sign-off does."""
+    if signed and corrected.casefold() == signed.casefold():
+        return "byline"
+    if _DATE_LIKE.search(corrected) and facts.event_date(corrected):
+        return "date"
+    if corrected.isupper() and len(corrected.split()) in (2, 3, 4):
+        return "byline"  # AFP writes photographers' names in capitals
+    return "other"

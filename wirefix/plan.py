@@ -1,0 +1,160 @@
+"""Stage 3a, plan: the exact tag writes that fix one file, from a fresh ExifTool read (SPEC §6).
+
+The plan is made from the file as it is now, never from the index. Every tag of the field's
+MWG / IPTC-XMP group that holds the erroneous value is corrected, so EXIF, IPTC and XMP agree;
+then every other writable text tag that still mentions the erroneous value is corrected too
+(a sign-off inside a caption, a credit line, a copyright); captions lose agency boilerplate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wirefix.captions import clean_caption, has_boilerplate
+from wirefix.model import Correction, EditPlan, Notice, TagWrite, nfc
+from wirefix.tagmap import (
+    FIELD_TAGS,
+    IPTC_LIMITS,
+    NEVER_REWRITE,
+    WRITABLE_GROUP_PREFIXES,
+)
+
+
+class PlanError(Exception):
+    """The file cannot be planned for (ExifTool could not read it); the message says why."""
+
+
+def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
+    """What to write into the file ExifTool read as `record` (`-G1 -a` JSON) for `notice`."""
+    path = str(record.get("SourceFile"))
+    if record.get("ExifTool:Error"):
+        raise PlanError(f"{path}: {record['ExifTool:Error']}")
+    if notice.kind == "kill":
+        return EditPlan(path=path, action="kill")
+    if notice.kind != "correction":
+        return EditPlan(path=path, action="rewrite", notes=[f"{notice.kind}: nothing to rewrite"])
+
+    new: dict[str, Any] = {}  # tag -> new value (what the file will say)
+    causes: dict[str, str] = {}
+
+    def current(tag: str) -> Any:
+        return new.get(tag, record.get(tag))
+
+    # 1. Captions: drop the agency's boilerplate before anything else, so its "[ERIC FEFERBERG]"
+    #    is removed rather than "corrected" into the published caption.
+    for tag in FIELD_TAGS["caption"]:
+        value = record.get(tag)
+        if isinstance(value, str) and has_boilerplate(value):
+            cleaned = clean_caption(value)
+            if cleaned != value:
+                new[tag], causes[tag] = cleaned, "cleanup"
+
+    for correction in notice.corrections:
+        # 2. The field's own tags, whole values (list items for XMP bags and "; " EXIF lists).
+        for tag in FIELD_TAGS.get(correction.field, ()):
+            value = current(tag)
+            replaced = _replace_whole(value, correction)
+            if replaced is not None:
+                new[tag], causes[tag] = replaced, correction.field
+        # 3. Any other writable text tag that mentions the erroneous value.
+        for tag in record:
+            if not _rewritable(tag):
+                continue
+            value = current(tag)
+            replaced = _replace_mention(value, correction)
+            if replaced is not None:
+                new[tag], causes[tag] = replaced, causes.get(tag, correction.field)
+
+    writes = [
+        TagWrite(tag=tag, old=record.get(tag), new=value, field=causes[tag])
+        for tag, value in new.items()
+        if value != record.get(tag)
+    ]
+    plan = EditPlan(path=path, action="rewrite", writes=writes)
+    _iptc_housekeeping(plan, record)
+    return plan
+
+
+def _rewritable(tag: str) -> bool:
+    group = tag.split(":", 1)[0]
+    return tag not in NEVER_REWRITE and group.startswith(WRITABLE_GROUP_PREFIXES)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(nfc(a).casefold().split()) == " ".join(nfc(b).casefold().split())
+
+
+def _replace_whole(value: Any, c: Correction) -> Any:
+    if isinstance(value, list):
+        if any(isinstance(v, str) and _same(v, c.erroneous) for v in value):
+            return [
+                c.corrected if isinstance(v, str) and _same(v, c.erroneous) else v for v in value
+            ]
+        return None
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(";")]
+        if any(_same(p, c.erroneous) for p in parts):
+            return "; ".join(c.corrected if _same(p, c.erroneous) else p for p in parts)
+    return None
+
+
+def _mention_pattern(erroneous: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in nfc(erroneous).split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
+
+
+def _replace_mention(value: Any, c: Correction) -> Any:
+    pattern = _mention_pattern(c.erroneous)
+    if isinstance(value, list):
+        out = [pattern.sub(c.corrected, nfc(v)) if isinstance(v, str) else v for v in value]
+        return out if out != value else None
+    if isinstance(value, str):
+        out = pattern.sub(c.corrected, nfc(value))
+        return out if out != value else None
+    return None
+
+
+def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
+    """Keep IPTC readable and MWG-consistent once we touch it.
+
+    - IPTC limits are bytes: the IPTC copy is cut on a character boundary and the full value
+      stays in XMP; the plan says so.
+    - IPTC without a UTF-8 declaration is read by ExifTool as Latin-1; all of it is written back
+      as UTF-8 with CodedCharacterSet declared, so old accents and new names both survive.
+    - IPTCDigest is set to `new` where the file has one, or MWG readers would ignore the XMP.
+    """
+    iptc_writes = [w for w in plan.writes if w.tag.startswith("IPTC:")]
+    if not iptc_writes:
+        return
+    for i, w in enumerate(plan.writes):
+        limit = IPTC_LIMITS.get(w.tag)
+        if limit and isinstance(w.new, str) and len(w.new.encode("utf-8")) > limit:
+            cut = w.new.encode("utf-8")[:limit].decode("utf-8", "ignore")
+            plan.writes[i] = TagWrite(w.tag, w.old, cut, w.field)
+            plan.notes.append(
+                f"{w.tag} shortened to {limit} bytes in IPTC; the full value is in XMP"
+            )
+    iptc_text = [str(v) for t, v in record.items() if t.startswith("IPTC:")]
+    iptc_text += [str(w.new) for w in iptc_writes]
+    if record.get("IPTC:CodedCharacterSet") != "UTF8" and not all(t.isascii() for t in iptc_text):
+        planned = {w.tag for w in plan.writes}
+        for tag, value in record.items():
+            if tag.startswith("IPTC:") and tag not in planned and tag not in NEVER_REWRITE:
+                plan.writes.append(TagWrite(tag, value, value, "encoding"))
+        plan.writes.append(
+            TagWrite(
+                "IPTC:CodedCharacterSet", record.get("IPTC:CodedCharacterSet"), "UTF8", "encoding"
+            )
+        )
+        plan.notes.append("IPTC re-encoded as UTF-8 with CodedCharacterSet declared")
+    if "Photoshop:IPTCDigest" in record:
+        plan.notes.append("IPTCDigest updated so MWG readers keep trusting the XMP")
+
+
+def exiftool_values(plan: EditPlan, record: dict[str, Any]) -> dict[str, Any]:
+    """The `-j=` JSON body for a plan."""
+    values: dict[str, Any] = {w.tag: w.new for w in plan.writes}
+    if "Photoshop:IPTCDigest" in record and any(w.tag.startswith("IPTC:") for w in plan.writes):
+        values["Photoshop:IPTCDigest"] = "new"
+    return values

@@ -1,0 +1,167 @@
+"""Stage 3b, rewrite: carry out an edit plan without ever leaving a damaged file (SPEC §6).
+
+ExifTool's own write does not fsync and can unlink the original on a failed rename, so wirefix
+owns the sequence:
+
+1. hash the original (sha256 and image-data hash) and copy its bytes to the content-addressed
+   backup store, fsynced;
+2. let ExifTool write a new file beside the old one (hidden `.wirefix-*` name, same folder, so the
+   rename stays on one filesystem), values passed as JSON;
+3. verify the new file: ExifTool reads it without error, every planned tag reads back as
+   planned, the image-data hash is unchanged;
+4. fsync it, give it the old file's mode and owner, check the old file did not change meanwhile,
+   `os.replace` it over the old one, fsync the folder.
+
+A crash before step 4's rename leaves the old file (and at most a hidden temporary file, which the
+scanner skips); after it, the new one. mtime: the new file gets the time of the rewrite, so sync
+tools and incremental scans see the change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.imagedata import ImageDataError, image_data_hash, sha256_file
+from wirefix.model import EditPlan, RewriteResult, TagWrite
+from wirefix.plan import exiftool_values
+
+
+class RewriteError(Exception):
+    """The rewrite was refused or failed verification; the original file is untouched."""
+
+
+class BackupStore:
+    """Original bytes by sha256, written once, fsynced; `undo` restores from here."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def put(self, source: Path, sha256: str) -> Path:
+        target = self.path_for(sha256)
+        if target.exists() and sha256_file(target) == sha256:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        shutil.copyfile(source, tmp)
+        _fsync_file(tmp)
+        if sha256_file(tmp) != sha256:
+            tmp.unlink()
+            raise RewriteError(f"{source}: changed while being backed up")
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        return target
+
+
+def rewrite(
+    plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
+) -> RewriteResult:
+    """Apply `plan` to its file. Never raises for a file-level failure: the result says it."""
+    path = Path(plan.path)
+    result = RewriteResult(
+        path=str(path),
+        action=plan.action,
+        outcome="failed",
+        changes=list(plan.writes),
+        sha256_before=None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        notes=list(plan.notes),
+    )
+    tmp = path.with_name(f".wirefix-{uuid.uuid4().hex}{path.suffix}")
+    try:
+        before = os.stat(path)
+        result.sha256_before = sha256_file(path)
+        method, result.image_hash_before = image_data_hash(path)
+        result.image_hash_method = method
+        if method == "file-sha256":
+            raise RewriteError(
+                f"{path}: wirefix cannot prove the picture unchanged for this format; refused"
+            )
+        result.backup = str(backups.put(path, result.sha256_before))
+        warnings = exiftool.write(str(path), str(tmp), exiftool_values(plan, record))
+        if warnings.strip():
+            result.notes.append("ExifTool: " + " ".join(warnings.split()))
+        _verify(tmp, plan.writes, exiftool, method, result.image_hash_before)
+        _fsync_file(tmp)
+        _copy_owner_and_mode(before, tmp)
+        now = os.stat(path)
+        if (now.st_size, now.st_mtime_ns, now.st_ino) != (
+            before.st_size,
+            before.st_mtime_ns,
+            before.st_ino,
+        ):
+            raise RewriteError(f"{path}: changed by someone else during the rewrite; left alone")
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+        result.sha256_after = sha256_file(path)
+        result.image_hash_after = result.image_hash_before
+        result.outcome = "ok"
+    except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
+        result.error = (
+            str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+        )
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return result
+
+
+def _verify(
+    tmp: Path, writes: list[TagWrite], exiftool: ExifTool, method: str, image_hash: str | None
+) -> None:
+    record = exiftool.read_one(tmp)
+    if record.get("ExifTool:Error"):
+        raise RewriteError(f"the rewritten file does not read back: {record['ExifTool:Error']}")
+    for w in writes:
+        got = record.get(w.tag)
+        if not _equal(got, w.new):
+            raise RewriteError(f"{w.tag} reads back as {got!r}, planned {w.new!r}; file left alone")
+    new_method, new_hash = image_data_hash(tmp)
+    if (new_method, new_hash) != (method, image_hash):
+        raise RewriteError("the image data changed during the rewrite; file left alone")
+
+
+def _equal(got: Any, planned: Any) -> bool:
+    def norm(v: Any) -> Any:
+        if isinstance(v, list):
+            return [str(x) for x in v]
+        return None if v is None else str(v)
+
+    g, p = norm(got), norm(planned)
+    if isinstance(p, list) and not isinstance(g, list) and len(p) == 1:
+        return g == p[0]
+    return g == p
+
+
+def _copy_owner_and_mode(st: os.stat_result, target: Path) -> None:
+    os.chmod(target, st.st_mode & 0o7777)
+    # Only root may give a file away; an unprivileged run keeps its own ownership.
+    with contextlib.suppress(PermissionError):
+        os.chown(target, st.st_uid, st.st_gid)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,401 @@
+"""The database behind a small interface: stages call these methods with plain data.
+
+SQLite by default (one file, zero set-up), PostgreSQL for shared deployments; the same code runs
+on both. Schema changes go through Alembic (`wirefix db upgrade`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, func, inspect, or_, select, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from wirefix.model import Candidate, Evidence, IndexedFile, Notice, canonical_json, nfc
+from wirefix.storage.schema import (
+    AuditHeadRow,
+    AuditRow,
+    CandidateRow,
+    FileRow,
+    NoticeRow,
+    StoreRootRow,
+)
+
+GENESIS_HASH = "0" * 64
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as asked; the message says what to do."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgresql://...` as written: SQLAlchemy would pick psycopg2, we ship psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def norm_name(value: str) -> str:
+    """How names are compared in the index: NFC, case-folded, single spaces."""
+    return " ".join(nfc(value).casefold().split())
+
+
+@dataclass(frozen=True)
+class FileState:
+    id: int
+    size: int
+    mtime_ns: int
+    inode: int
+    state: str
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise DatabaseError(f"not a database URL: {url!r}") from exc
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 60}
+        try:
+            self.engine: Engine = create_engine(self.url, **kwargs)
+        except Exception as exc:  # unknown driver names and the like
+            raise DatabaseError(f"cannot use database {url!r}: {exc}") from exc
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def upgrade(self, revision: str = "head") -> None:
+        from wirefix.storage.migrate import upgrade
+
+        try:
+            upgrade(self.engine, revision)
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot reach the database: {exc.orig}") from exc
+
+    def ensure_schema(self) -> None:
+        """Create a brand-new database at once; refuse to run on an out-of-date one."""
+        from wirefix.storage.migrate import current_revision, head_revision
+
+        try:
+            current = current_revision(self.engine)
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot reach the database: {exc.orig}") from exc
+        if current is None:
+            if inspect(self.engine).get_table_names():
+                raise DatabaseError(
+                    "the database holds tables but no wirefix schema version; point --db at "
+                    "an empty database or a wirefix one"
+                )
+            self.upgrade()
+        elif current != head_revision():
+            raise DatabaseError(
+                f"the database schema is at {current}, this wirefix needs {head_revision()}: "
+                "run `wirefix db upgrade`"
+            )
+
+    # -- notices --------------------------------------------------------------------------
+
+    def add_notice(self, notice: Notice) -> tuple[int, bool]:
+        """Store `notice` unless the same words are already stored; returns (id, is_new)."""
+        digest = notice.content_hash
+        with self.session() as s:
+            existing = s.scalar(select(NoticeRow.id).where(NoticeRow.content_hash == digest))
+            if existing is not None:
+                return existing, False
+            row = NoticeRow(
+                content_hash=digest,
+                agency=notice.agency,
+                kind=notice.kind,
+                status=notice.status,
+                source=notice.source,
+                received_at=utcnow(),
+                data=notice.to_dict(),
+            )
+            s.add(row)
+            s.flush()
+            return row.id, True
+
+    def notice(self, notice_id: int) -> tuple[Notice, datetime]:
+        with self.session() as s:
+            row = s.get(NoticeRow, notice_id)
+            if row is None:
+                raise DatabaseError(f"no notice {notice_id}: `wirefix report` lists the notices")
+            return Notice.from_dict(row.data), as_utc(row.received_at)
+
+    def notices(self) -> list[tuple[int, Notice, datetime]]:
+        with self.session() as s:
+            rows = s.scalars(select(NoticeRow).order_by(NoticeRow.id)).all()
+            return [(r.id, Notice.from_dict(r.data), as_utc(r.received_at)) for r in rows]
+
+    # -- store roots and files ------------------------------------------------------------
+
+    def ensure_root(self, name: str, path: str) -> None:
+        with self.session() as s:
+            row = s.get(StoreRootRow, name)
+            if row is None:
+                s.add(StoreRootRow(name=name, path=path))
+            elif row.path != path:
+                row.path = path
+
+    def roots(self) -> dict[str, str]:
+        with self.session() as s:
+            return {r.name: r.path for r in s.scalars(select(StoreRootRow))}
+
+    def file_states(self, root: str) -> dict[str, FileState]:
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    FileRow.rel_path,
+                    FileRow.id,
+                    FileRow.size,
+                    FileRow.mtime_ns,
+                    FileRow.inode,
+                    FileRow.state,
+                ).where(FileRow.root == root)
+            )
+            return {r[0]: FileState(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def save_files(self, root: str, records: Iterable[dict[str, Any]]) -> None:
+        """Insert or update index rows, one transaction per batch so an interrupted scan keeps
+        everything committed before it."""
+        now = utcnow()
+        with self.session() as s:
+            for rec in records:
+                fields = rec.get("fields") or {}
+                values = {
+                    "size": rec["size"],
+                    "mtime_ns": rec["mtime_ns"],
+                    "inode": rec["inode"],
+                    "state": rec["state"],
+                    "error": rec.get("error"),
+                    "reader": rec.get("reader"),
+                    "byline_norm": _first_norm(fields.get("byline")),
+                    "transmission_ref": _first(fields.get("transmission_ref")),
+                    "object_name": _first(fields.get("object_name")),
+                    "date_created": _first(fields.get("date")),
+                    "width": rec.get("width"),
+                    "height": rec.get("height"),
+                    "fields": fields,
+                    "indexed_at": now,
+                }
+                existing = s.scalar(
+                    select(FileRow).where(FileRow.root == root, FileRow.rel_path == rec["rel_path"])
+                )
+                if existing is None:
+                    s.add(FileRow(root=root, rel_path=rec["rel_path"], **values))
+                else:
+                    for key, value in values.items():
+                        setattr(existing, key, value)
+
+    def mark_gone(self, root: str, rel_paths: Iterable[str]) -> None:
+        paths = list(rel_paths)
+        with self.session() as s:
+            for start in range(0, len(paths), 500):
+                s.execute(
+                    update(FileRow)
+                    .where(FileRow.root == root, FileRow.rel_path.in_(paths[start : start + 500]))
+                    .values(state="gone", indexed_at=utcnow())
+                )
+
+    def candidate_files(
+        self,
+        names: Iterable[str] = (),
+        identifiers: Iterable[str] = (),
+        dates: Iterable[str] = (),
+    ) -> list[IndexedFile]:
+        """Indexed files that share a name, an identifier or a date with a notice.
+
+        This only narrows the search; the matcher decides.
+        """
+        names = [norm_name(n) for n in names if n]
+        identifiers = [i for i in identifiers if i]
+        dates = [d for d in dates if d]
+        conditions = []
+        if names:
+            conditions.append(FileRow.byline_norm.in_(names))
+        if identifiers:
+            conditions.append(FileRow.transmission_ref.in_(identifiers))
+            conditions.append(FileRow.object_name.in_(identifiers))
+        if dates:
+            conditions.append(FileRow.date_created.in_(dates))
+        if not conditions:
+            return []
+        return self._files(or_(*conditions))
+
+    def files_by_id(self, ids: Iterable[int]) -> dict[int, IndexedFile]:
+        ids = list(ids)
+        return {f.id: f for f in self._files(FileRow.id.in_(ids))} if ids else {}
+
+    def _files(self, condition: Any) -> list[IndexedFile]:
+        roots = self.roots()
+        with self.session() as s:
+            rows = s.scalars(
+                select(FileRow).where(condition, FileRow.state == "indexed").order_by(FileRow.id)
+            ).all()
+            return [_indexed_file(r, roots) for r in rows]
+
+    def file_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(FileRow.state, func.count()).group_by(FileRow.state))
+            return {state: count for state, count in rows}
+
+    # -- candidates -----------------------------------------------------------------------
+
+    def replace_candidates(self, notice_id: int, candidates: list[Candidate]) -> None:
+        now = utcnow()
+        with self.session() as s:
+            s.execute(delete(CandidateRow).where(CandidateRow.notice_id == notice_id))
+            for c in candidates:
+                s.add(
+                    CandidateRow(
+                        notice_id=notice_id,
+                        file_id=c.file.id,
+                        score=c.score,
+                        decision=c.decision,
+                        evidence=[e.__dict__ for e in c.evidence],
+                        rendition_of=c.rendition_of,
+                        capped_by=c.capped_by,
+                        matched_at=now,
+                    )
+                )
+
+    def candidates(self, notice_id: int) -> list[Candidate]:
+        with self.session() as s:
+            rows = s.scalars(
+                select(CandidateRow)
+                .where(CandidateRow.notice_id == notice_id)
+                .order_by(CandidateRow.score.desc(), CandidateRow.file_id)
+            ).all()
+        files = self.files_by_id(r.file_id for r in rows)
+        return [
+            Candidate(
+                file=files[r.file_id],
+                score=r.score,
+                decision=r.decision,  # type: ignore[arg-type]
+                evidence=[Evidence(**e) for e in r.evidence],
+                rendition_of=r.rendition_of,
+                capped_by=r.capped_by,
+            )
+            for r in rows
+            if r.file_id in files
+        ]
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def append_audit(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """Append one entry to the hash chain; returns (seq, entry_hash).
+
+        The head row is updated first: on SQLite that takes the write lock, on PostgreSQL the
+        row lock, so concurrent writers queue up and the chain stays one line.
+        """
+        with self.session() as s:
+            locked = s.execute(
+                update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
+            )
+            if locked.rowcount != 1:
+                raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
+            head = s.get(AuditHeadRow, 1, populate_existing=True)
+            assert head is not None
+            seq, prev = head.seq, head.entry_hash
+            body = dict(payload, seq=seq, prev_hash=prev)
+            text = canonical_json(body)
+            entry_hash = chain_hash(prev, text)
+            s.add(
+                AuditRow(
+                    seq=seq,
+                    notice_id=payload.get("notice_id"),
+                    path=payload["path"],
+                    action=payload["action"],
+                    outcome=payload["outcome"],
+                    operator=payload["operator"],
+                    remediated_at=datetime.fromisoformat(payload["remediated_at"]),
+                    payload=text,
+                    prev_hash=prev,
+                    entry_hash=entry_hash,
+                )
+            )
+            head.entry_hash = entry_hash
+            return seq, entry_hash
+
+    def audit_entries(self, notice_id: int | None = None) -> list[AuditRow]:
+        with self.session() as s:
+            query = select(AuditRow).order_by(AuditRow.seq)
+            if notice_id is not None:
+                query = query.where(AuditRow.notice_id == notice_id)
+            return list(s.scalars(query).all())
+
+    def audit_head(self) -> tuple[int, str]:
+        with self.session() as s:
+            head = s.get(AuditHeadRow, 1)
+            return (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+
+
+def chain_hash(prev_hash: str, canonical_payload: str) -> str:
+    return hashlib.sha256((prev_hash + "\n" + canonical_payload).encode("utf-8")).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything wirefix stores is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0][:256] if values else None
+
+
+def _first_norm(values: list[str] | None) -> str | None:
+    return norm_name(values[0])[:256] if values else None
+
+
+def _indexed_file(row: FileRow, roots: dict[str, str]) -> IndexedFile:
+    base = roots.get(row.root, "")
+    return IndexedFile(
+        id=row.id,
+        root=row.root,
+        rel_path=row.rel_path,
+        path=os.path.join(base, row.rel_path),
+        size=row.size,
+        fields=row.fields or {},
+        width=row.width,
+        height=row.height,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")  # an audit row that was reported must survive a crash
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()

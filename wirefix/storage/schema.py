@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 models. They stay in the storage layer; stages see plain `wirefix.model` data.
+
+The migration in `migrations/versions/` creates exactly these tables; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class NoticeRow(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agency: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict] = mapped_column(JSON)  # the whole `Notice` as parsed
+
+
+class StoreRootRow(Base):
+    """A named store root: the index keeps paths relative to it, so hosts can mount it anywhere."""
+
+    __tablename__ = "store_roots"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+
+
+class FileRow(Base):
+    __tablename__ = "files"
+    __table_args__ = (
+        UniqueConstraint("root", "rel_path", name="uq_files_root_path"),
+        Index("ix_files_byline_norm", "byline_norm"),
+        Index("ix_files_transmission_ref", "transmission_ref"),
+        Index("ix_files_object_name", "object_name"),
+        Index("ix_files_date_created", "date_created"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root: Mapped[str] = mapped_column(String(128), ForeignKey("store_roots.name"))
+    rel_path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))  # indexed, failed, gone
+    error: Mapped[str | None] = mapped_column(Text)
+    reader: Mapped[str | None] = mapped_column(String(32))  # which reader produced the fields
+    byline_norm: Mapped[str | None] = mapped_column(String(256))
+    transmission_ref: Mapped[str | None] = mapped_column(String(256))
+    object_name: Mapped[str | None] = mapped_column(String(256))
+    date_created: Mapped[str | None] = mapped_column(String(10))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    fields: Mapped[dict] = mapped_column(JSON)  # field name -> list of distinct values
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CandidateRow(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("notice_id", "file_id", name="uq_candidates_notice_file"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(8))
+    evidence: Mapped[list] = mapped_column(JSON)
+    rendition_of: Mapped[int | None] = mapped_column(Integer)
+    capped_by: Mapped[str | None] = mapped_column(Text)
+    matched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """One remediation. Append-only: `payload` is exactly what `entry_hash` covers."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(8))
+    operator: Mapped[str] = mapped_column(String(256))
+    remediated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRow(Base):
+    """The chain's head, one row; writers lock it so the chain stays one line under concurrency."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))

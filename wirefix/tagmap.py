@@ -1,0 +1,99 @@
+"""Which EXIF / IPTC / XMP tags carry each field (ExifTool group-1 names).
+
+From the Metadata Working Group guidance as ExifTool's MWG module implements it (byline, caption,
+copyright, date, place), plus the IPTC <-> XMP pairs of ExifTool's `iptc2xmp.args` for the news
+fields MWG leaves out (credit, source, headline, transmission reference, ...). The README's tag
+table is this dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIELD_TAGS: dict[str, tuple[str, ...]] = {
+    "byline": ("IPTC:By-line", "XMP-dc:Creator", "IFD0:Artist"),
+    "credit": ("IPTC:Credit", "XMP-photoshop:Credit"),
+    "source": ("IPTC:Source", "XMP-photoshop:Source"),
+    "caption": ("IPTC:Caption-Abstract", "XMP-dc:Description", "IFD0:ImageDescription"),
+    "headline": ("IPTC:Headline", "XMP-photoshop:Headline"),
+    "date": ("IPTC:DateCreated", "XMP-photoshop:DateCreated", "ExifIFD:DateTimeOriginal"),
+    "city": ("IPTC:City", "XMP-photoshop:City"),
+    "country": ("IPTC:Country-PrimaryLocationName", "XMP-photoshop:Country"),
+    "copyright": ("IPTC:CopyrightNotice", "XMP-dc:Rights", "IFD0:Copyright"),
+    "transmission_ref": (
+        "IPTC:OriginalTransmissionReference",
+        "XMP-photoshop:TransmissionReference",
+    ),
+    "object_name": ("IPTC:ObjectName", "XMP-dc:Title"),
+    "special_instructions": ("IPTC:SpecialInstructions", "XMP-photoshop:Instructions"),
+    "original_filename": ("XMP-getty:OriginalFileName",),
+    "image_id": ("XMP-getty:AssetID", "XMP-plus:ImageSupplierImageID", "XMP-xmpMM:DocumentID"),
+}
+
+#: IPTC-IIM maximum lengths in bytes, after encoding (ExifTool IPTC.pm, `string[0,N]`).
+IPTC_LIMITS: dict[str, int] = {
+    "IPTC:By-line": 32,
+    "IPTC:By-lineTitle": 32,
+    "IPTC:City": 32,
+    "IPTC:Credit": 32,
+    "IPTC:Source": 32,
+    "IPTC:OriginalTransmissionReference": 32,
+    "IPTC:Writer-Editor": 32,
+    "IPTC:Sub-location": 32,
+    "IPTC:Province-State": 32,
+    "IPTC:ObjectName": 64,
+    "IPTC:Keywords": 64,
+    "IPTC:Country-PrimaryLocationName": 64,
+    "IPTC:CopyrightNotice": 128,
+    "IPTC:Headline": 256,
+    "IPTC:SpecialInstructions": 256,
+    "IPTC:Caption-Abstract": 2000,
+}
+
+#: Groups whose text tags wirefix may rewrite when they hold an erroneous mention.
+WRITABLE_GROUP_PREFIXES = ("IPTC", "IFD0", "ExifIFD", "XMP-")
+
+#: Tags that hold text but are not the photo's description of itself; never rewritten.
+NEVER_REWRITE = {
+    "IPTC:CodedCharacterSet",
+    "IPTC:EnvelopeRecordVersion",
+    "IPTC:ApplicationRecordVersion",
+    "XMP-x:XMPToolkit",
+    "IFD0:Software",
+    "IFD0:Make",
+    "IFD0:Model",
+}
+
+
+def as_list(value: Any) -> list[str]:
+    """ExifTool JSON gives a string, a number or a list; the index wants a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v not in (None, "")]
+    text = str(value)
+    return [text] if text.strip() not in ("", "-") else []
+
+
+def normalise_date(value: str) -> str | None:
+    """ "2017:02:20", "2017:02:20 10:00:00+00:00", "2017-02-20T..." -> "2017-02-20"."""
+    head = value.strip()[:10].replace(":", "-")
+    if len(head) == 10 and head[4] == "-" and head[7] == "-" and head.replace("-", "").isdigit():
+        return head if head != "0000-00-00" and not head.startswith("0001") else None
+    return None
+
+
+def index_fields(record: dict[str, Any]) -> dict[str, list[str]]:
+    """The index's view of one ExifTool record: field -> distinct values, in tag order."""
+    fields: dict[str, list[str]] = {}
+    for name, tags in FIELD_TAGS.items():
+        values: list[str] = []
+        for tag in tags:
+            for v in as_list(record.get(tag)):
+                if name == "date":
+                    v = normalise_date(v) or ""
+                if v and v not in values:
+                    values.append(v)
+        if values:
+            fields[name] = values
+    return fields
