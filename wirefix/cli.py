@@ -482,7 +482,9 @@ def db_upgrade(db: DbOption = None) -> None:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of exiting with it.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except Failure as exc:
         error(str(exc))
         sys.exit(exc.code)

@@ -1,0 +1,3 @@
+from wirefix.cli import main
+
+main()
