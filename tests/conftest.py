@@ -1,4 +1,4 @@
-"""Shared fixtures: real ExifTool, real SQLite and (when WIREFIX_TEST_PG_URL is set) real PostgreSQL.
+"""Shared fixtures: real ExifTool, real SQLite and, when WIREFIX_TEST_PG_URL is set, PostgreSQL.
 
 Nothing is mocked. Each PostgreSQL test gets a database of its own, created and dropped here.
 """

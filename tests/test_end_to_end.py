@@ -144,7 +144,8 @@ def test_afp_credit_correction_end_to_end(cli, store: Path) -> None:
 
 
 def test_apply_refuses_without_yes_off_a_terminal(cli, store: Path) -> None:
-    notice_id = str(cli.json("ingest", str(SAMPLES / "notices" / "afp-daraa-correction.txt"))[0]["id"])
+    notice = SAMPLES / "notices" / "afp-daraa-correction.txt"
+    notice_id = str(cli.json("ingest", str(notice))[0]["id"])
     cli("scan", str(store))
     before = all_files(store)
     proc = cli("apply", notice_id, check=2)
