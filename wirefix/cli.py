@@ -299,16 +299,45 @@ def _print_plan(outcomes: list[pipeline.FileOutcome]) -> None:
     for o in outcomes:
         if o.plan and o.plan.writes:
             for w in o.plan.writes:
-                rows.append(
-                    [o.candidate.file.rel_path, w.tag, _short(w.old), _short(w.new), o.status]
-                )
+                before, after = _changed_part(w.old, w.new)
+                rows.append([o.candidate.file.rel_path, w.tag, before, after, o.status])
         else:
             rows.append([o.candidate.file.rel_path, "", "", o.message or "", o.status])
     table("edit plan", ["file", "tag", "before", "after", "status"], rows)
 
 
+def _text(value: Any) -> str:
+    return (
+        "; ".join(map(str, value))
+        if isinstance(value, list)
+        else ("" if value is None else str(value))
+    )
+
+
+def _changed_part(old: Any, new: Any, context: int = 30, limit: int = 90) -> tuple[str, str]:
+    """Long values (captions) shown around the part that changes, so an editor sees the fix."""
+    a, b = _text(old), _text(new)
+    if len(a) <= limit and len(b) <= limit:
+        return a, b
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+
+    def window(text: str) -> str:
+        hi = min(len(text), max(len(text) - end + context, lo + 2 * context))
+        part = text[lo:hi]
+        part = part if hi - lo <= limit else part[: limit // 2] + " … " + part[-(limit // 2) :]
+        return ("…" if lo > 0 else "") + part + ("…" if hi < len(text) else "")
+
+    return window(a), window(b)
+
+
 def _short(value: Any, limit: int = 90) -> str:
-    text = "; ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    text = _text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -439,16 +468,9 @@ def report(
     for n in data["notices"]:
         for f in n["files"]:
             for c in f["changes"] or [{"tag": "", "old": "", "new": ""}]:
+                before, after = _changed_part(c["old"], c["new"], limit=60)
                 rows.append(
-                    [
-                        n["id"],
-                        f["seq"],
-                        f["rel_path"],
-                        f["outcome"],
-                        c["tag"],
-                        _short(c["old"], 50),
-                        _short(c["new"], 50),
-                    ]
+                    [n["id"], f["seq"], f["rel_path"], f["outcome"], c["tag"], before, after]
                 )
     if rows:
         table("changes", ["notice", "entry", "file", "outcome", "tag", "before", "after"], rows)

@@ -27,6 +27,7 @@ from typing import Any
 import exiftool as pyexiftool
 
 DEFAULT_TIMEOUT = 60.0
+_STARTUP_TIMEOUT = 30.0
 
 # Options given to every command. -charset filename=utf8 keeps non-ASCII paths intact;
 # -api LargeFileSupport lets ExifTool handle files over 2 GB instead of failing oddly.
@@ -62,6 +63,13 @@ def check_path(path: str | os.PathLike[str]) -> str:
 
 class _Process(pyexiftool.ExifTool):
     """pyexiftool's process owner with a deadline on every read."""
+
+    def execute(self, *params: str | bytes, raw_bytes: bool = False) -> str:  # type: ignore[override]
+        """pyexiftool calls this itself (the version check in `run()`): give it a deadline too."""
+        args = [p.decode("utf-8") if isinstance(p, bytes) else p for p in params]
+        out, err, status = self.execute_with_deadline(args, _STARTUP_TIMEOUT)
+        self._last_stdout, self._last_stderr, self._last_status = out, err, status
+        return out
 
     def execute_with_deadline(self, args: Sequence[str], timeout: float) -> tuple[str, str, int]:
         if not self.running:
