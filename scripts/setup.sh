@@ -29,7 +29,9 @@ want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c 'import wirefix' 2>/dev/null; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  # pip warns about every missing local package index configured on some machines; not ours.
+  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  .venv/bin/python -c 'import wirefix' || { echo "setup: package install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 echo "setup: ready ($(.venv/bin/wirefix --version), ExifTool $(exiftool -ver))"

@@ -7,5 +7,7 @@ bash scripts/setup.sh
 if [ -n "${WIREFIX_TEST_PG_URL:-}" ]; then
   bash scripts/postgres.sh "$WIREFIX_TEST_PG_URL"
 fi
-.venv/bin/ruff check wirefix tests migrations samples bench
+lint=()
+for d in wirefix tests migrations samples bench; do [ -d "$d" ] && lint+=("$d"); done
+.venv/bin/ruff check "${lint[@]}"
 .venv/bin/python -m pytest -q "$@"
