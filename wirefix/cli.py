@@ -9,9 +9,11 @@ Exit codes (README, "Exit codes"):
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,12 +21,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from wirefix import __version__, audit, pipeline
+from wirefix import report as report_mod
 from wirefix.config import backup_dir, db_url
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
 from wirefix.model import Candidate, Notice
 from wirefix.output import console, error, note, print_json, table
-from wirefix.report import notice_report
 from wirefix.rewrite import BackupStore
 from wirefix.scan import scan as scan_store
 from wirefix.storage import Database, DatabaseError
@@ -423,29 +425,87 @@ def apply(
 def report(
     db: DbOption = None,
     as_json: JsonOption = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json, csv or html (self-contained page).")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
     notice: Annotated[int | None, typer.Option("--notice", help="Only this notice.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only notices received on/after this date (ISO).")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Only this agency (AFP, AP...).")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Only notices in this state: " + ", ".join(report_mod.STATES)
+        ),
+    ] = None,
 ) -> None:
     """Per notice: what arrived, which files it hit, what was changed, by whom, and when.
 
-    Example: wirefix report --json
+    Examples: wirefix report --since 2026-11-01 --format html -o report.html
+              wirefix report --status pending-review --json
     """
+    fmt = "json" if as_json else fmt.lower()
+    if fmt not in ("table", "json", "csv", "html"):
+        raise Failure(f"unknown report format {fmt!r}: use table, json, csv or html", EXIT_USAGE)
+    if state and state not in report_mod.STATES:
+        raise Failure(
+            f"unknown state {state!r}: use one of {', '.join(report_mod.STATES)}", EXIT_USAGE
+        )
+    flt = report_mod.ReportFilter(
+        since=_parse_since(since), agency=agency, notice=notice, state=state
+    )
     with open_db(db) as database:
-        data = notice_report(database, notice)
-    if as_json:
-        print_json(data)
+        data = report_mod.build(database, flt)
+    if fmt == "table":
+        if output:
+            raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
+        _report_tables(data)
         return
+    text = {
+        "json": lambda: json.dumps(data, ensure_ascii=False, indent=2),
+        "csv": lambda: report_mod.to_csv(data),
+        "html": lambda: report_mod.to_html(data),
+    }[fmt]()
+    if output:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        note(f"report written to {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Failure(
+            f"--since {value!r} is not an ISO date such as 2026-11-01", EXIT_USAGE
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _report_tables(data: dict[str, Any]) -> None:
     table(
-        "notices",
+        f"notices ({data['filter']})",
         [
             "id",
             "agency",
             "kind",
-            "status",
+            "state",
             "received",
             "auto",
             "review",
             "remediated",
+            "pending review",
             "failed",
+            "time to fix",
             "operator",
         ],
         [
@@ -453,12 +513,14 @@ def report(
                 n["id"],
                 n["agency"],
                 n["kind"],
-                n["status"],
+                n["state"],
                 n["received_at"][:19],
                 n["matched"]["auto"],
                 n["matched"]["review"],
                 n["remediated"],
+                n["pending_review"],
                 n["failed"],
+                report_mod._duration(n["time_to_remediate_seconds"]),
                 ", ".join(n["operators"]),
             ]
             for n in data["notices"]
