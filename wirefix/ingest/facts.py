@@ -6,7 +6,7 @@ Kept apart from the agency recognisers so that each of them stays about its agen
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import dateparser
 
@@ -32,14 +32,31 @@ _DATE_PATTERNS = [
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "en"),
 ]
 
-_RELATIVE = re.compile(r"\b(today|yesterday|aujourd'hui|hier|hoy|ayer)\b(?:\s*\((\w+)\))?", re.I)
+_WEEKDAYS = {
+    **dict.fromkeys(("monday", "lundi", "lunes"), 0),
+    **dict.fromkeys(("tuesday", "mardi", "martes"), 1),
+    **dict.fromkeys(("wednesday", "mercredi", "miércoles", "miercoles"), 2),
+    **dict.fromkeys(("thursday", "jeudi", "jueves"), 3),
+    **dict.fromkeys(("friday", "vendredi", "viernes"), 4),
+    **dict.fromkeys(("saturday", "samedi", "sábado", "sabado"), 5),
+    **dict.fromkeys(("sunday", "dimanche", "domingo"), 6),
+}
+_DAY_OFFSET = {"today": 0, "aujourd'hui": 0, "hoy": 0, "yesterday": -1, "hier": -1, "ayer": -1}
+_WEEKDAY_WORDS = "|".join(_WEEKDAYS)
+_RELATIVE = re.compile(
+    rf"\b(?P<word>today|yesterday|aujourd'hui|hier|hoy|ayer)\b"
+    rf"(?:\s*\(\s*(?P<weekday>{_WEEKDAY_WORDS})\s*\))?",
+    re.I,
+)
+# "on Sunday", "ce dimanche", "el domingo": the last such day on or before the notice's date.
+_ON_WEEKDAY = re.compile(rf"\b(?:on|ce|el|le)\s+(?P<weekday>{_WEEKDAY_WORDS})\b", re.I)
 
 
 def event_date(text: str, sent_at: str | None = None) -> str | None:
     """The first absolute date in `text` (ISO), else a relative one resolved against `sent_at`.
 
     "today (Sunday)" is resolved only when the notice has its own date: a notice never gets a
-    date it does not carry.
+    date it does not carry, and never the date it happens to be read on.
     """
     best: tuple[int, str] | None = None
     for pattern, lang in _DATE_PATTERNS:
@@ -57,15 +74,38 @@ def event_date(text: str, sent_at: str | None = None) -> str | None:
             break
     if best:
         return best[1]
-    if sent_at:
-        m = _RELATIVE.search(text)
-        if m:
-            base = datetime.fromisoformat(sent_at)
-            parsed = dateparser.parse(
-                m.group(1), settings={"RELATIVE_BASE": base.replace(tzinfo=None)}
-            )
-            if parsed:
-                return parsed.date().isoformat()
+    base = _own_date(sent_at)
+    return relative_date(text, base) if base else None
+
+
+def _own_date(sent_at: str | None) -> date | None:
+    if not sent_at:
+        return None
+    try:
+        return datetime.fromisoformat(sent_at).date()
+    except ValueError:
+        return None
+
+
+def relative_date(text: str, base: date) -> str | None:
+    """ "today (Sunday)", "yesterday", "on Sunday" against the notice's own date `base`.
+
+    When the weekday in brackets disagrees with `base` (a notice sent just after midnight UTC
+    about "today (Sunday)"), the nearest day within two days that is that weekday wins.
+    """
+    m = _RELATIVE.search(text)
+    if m:
+        day = base + timedelta(days=_DAY_OFFSET[m.group("word").casefold()])
+        named = m.group("weekday")
+        if named:
+            want = _WEEKDAYS[named.casefold()]
+            near = [day + timedelta(days=d) for d in (0, -1, 1, -2, 2)]
+            day = next((d for d in near if d.weekday() == want), day)
+        return day.isoformat()
+    m = _ON_WEEKDAY.search(text)
+    if m:
+        want = _WEEKDAYS[m.group("weekday").casefold()]
+        return (base - timedelta(days=(base.weekday() - want) % 7)).isoformat()
     return None
 
 
@@ -170,3 +210,25 @@ def language(text: str) -> str:
     }
     lang = max(counts, key=lambda k: counts[k])
     return lang if counts[lang] else "en"
+
+
+_REPLACEMENT = re.compile(
+    r"(?P<neg>\bno\b[^.\n]{0,40}|\bnot\b[^.\n]{0,10}|\bpas\s+de\s+|\bsin\s+)?"
+    r"\b(?:replacement|remplacement|substitute|sustituci[oó]n|reemplazo|will\s+be\s+replaced|"
+    r"sera\s+remplac[ée]e?|ser[aá]\s+sustituid[ao]|REFILED?\s+TO\s+FOLLOW)\b"
+    r"(?P<after>[^.\n]{0,40})",
+    re.I,
+)
+
+
+def replacement_follows(text: str) -> bool:
+    """Whether the agency says a replacement or corrected version will be sent.
+
+    "No replacement will follow" and "will not be replaced" say the opposite, so negations
+    right before the word (or "will not" right after it) count against it.
+    """
+    for m in _REPLACEMENT.finditer(text):
+        if m.group("neg") or re.match(r"\s*(?:will|shall)\s+not\b", m.group("after"), re.I):
+            continue
+        return True
+    return False
