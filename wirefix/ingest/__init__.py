@@ -54,6 +54,16 @@ def parse_text(item: NoticeText) -> Notice:
 class ParseResult:
     notices: list[Notice] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line per source that could not be read
+    # Feed items that are ordinary pictures (usable, no notice wording): a feed carries many, and
+    # they are not notices, so they are counted here rather than stored as `unparsed`.
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, item: NoticeText) -> None:
+        notice = parse_text(item)
+        if item.source_kind in ("newsml", "ninjs") and notice.status == "unparsed":
+            self.skipped.append(item.source)
+        else:
+            self.notices.append(notice)
 
 
 def parse_sources(
@@ -71,7 +81,8 @@ def parse_sources(
             continue
         for path in expand(source_path(source)):
             try:
-                result.notices.extend(parse_text(t) for t in read_notices(path, exiftool))
+                for item in read_notices(path, exiftool):
+                    result.add(item)
             except SourceError as exc:
                 result.errors.append(str(exc))
             except OSError as exc:
@@ -84,6 +95,7 @@ def _parse_url(url: str, config: Config | None, result: ParseResult) -> None:
 
     try:
         settings = config or load_config()
-        result.notices.extend(parse_text(t) for t in feeds.fetch(url, settings))
+        for item in feeds.fetch(url, settings):
+            result.add(item)
     except (SourceError, ConfigError) as exc:
         result.errors.append(str(exc))

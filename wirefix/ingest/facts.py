@@ -196,9 +196,17 @@ def urgency(text: str) -> str | None:
     return " ".join(m.group(0).split()) if m else None
 
 
-_FR_WORDS = re.compile(r"\b(?:le|la|les|des|cette|au lieu de|dans|systèmes)\b", re.I)
-_ES_WORDS = re.compile(r"\b(?:el|los|las|esta|en lugar de|del|retirada)\b", re.I)
-_EN_WORDS = re.compile(r"\b(?:the|of|this|instead of|and|has been)\b", re.I)
+# Words common in one notice language and rare in the other two ("la" and "de" are both French
+# and Spanish, so they are not counted).
+_FR_WORDS = re.compile(
+    r"\b(?:le|les|des|cette|au lieu de|dans|systèmes|été|être|vos|nous|merci|et|est|une|du)\b",
+    re.I,
+)
+_ES_WORDS = re.compile(
+    r"\b(?:el|los|las|esta|en lugar de|del|retirada|ha sido|ya no|sus|y|una|foto|por|rogamos)\b",
+    re.I,
+)
+_EN_WORDS = re.compile(r"\b(?:the|of|this|instead of|and|has been|is|was|to|from|with)\b", re.I)
 
 
 def language(text: str) -> str:

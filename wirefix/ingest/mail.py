@@ -135,8 +135,24 @@ def inner_notice(body: str) -> tuple[str, str | None, str | None]:
         if block.strip():
             inner, date, subject = _strip_headers(_unquote(block))
             if inner.strip():
-                return inner.strip(), date, subject
+                return (
+                    inner.strip(),
+                    date or (_intro_date(intro.group(0)) if intro else None),
+                    subject,
+                )
     return _unquote(body).strip(), None, None
+
+
+def _intro_date(intro: str) -> str | None:
+    """The date in "On Sat, Jul 16, 2011 at 11:58 PM, Desk <a@b> wrote:" (dates hold commas too,
+    so the longest prefix that parses as a date wins)."""
+    words = re.sub(r"^\s*(?:On|Le|El)\s+|\s+(?:wrote|a écrit|escribió)\s*:?\s*$", "", intro.strip())
+    cuts = [m.start() for m in re.finditer(",", words)][::-1]
+    for cut in cuts:
+        parsed = dateparser.parse(words[:cut].replace(" at ", " ").replace(" à ", " "))
+        if parsed:
+            return parsed.isoformat()
+    return None
 
 
 def _unquote(text: str) -> str:

@@ -151,12 +151,13 @@ _PROVIDERS = [
 ]
 
 
-def _provider(value: str) -> str:
-    """A provider literal or qcode ("reuters.com", "nprov:REUTERS") as wirefix names agencies."""
+def _provider(value: str, fallback: bool = True) -> str:
+    """A provider literal or qcode ("reuters.com", "nprov:REUTERS") as wirefix names agencies;
+    without `fallback`, "" for a value that names no agency wirefix knows (an item's address)."""
     for pattern, name in _PROVIDERS:
         if pattern.search(value):
             return name
-    return value.split(":")[-1]
+    return value.split(":")[-1] if fallback else ""
 
 
 def _iso(value: str) -> str | None:
@@ -245,7 +246,7 @@ def _ninjs_item(item: dict[str, Any], source: str) -> NoticeText:
     meta = {
         "pubstatus": _s(item.get("pubstatus")),
         "signals": qcodes,
-        "provider": _provider(provider) if provider else "",
+        "provider": _provider(provider) if provider else _provider(ids.get("guid", ""), False),
         "language": _s(item.get("language"))[:2].casefold(),
         "byline": _s(item.get("byline")),
     }

@@ -47,18 +47,18 @@ def clean(value: str) -> str:
 # "CORRECTS SPELLING OF NAME TO X FROM Y", "CORRECTS DATE TO FEB. 20 FROM FEB. 21".
 _CORRECTS_TO_FROM = re.compile(
     r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bTO\s+(?P<a>[^\n;]{1,120}?)\s+FROM\s+"
-    r"(?P<b>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n)",
+    r"(?P<b>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "CORRECTS PHOTOGRAPHER'S NAME FROM Y TO X", "CORRECTING DATE FROM Y TO X".
 _CORRECTS_FROM_TO = re.compile(
     r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bFROM\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+"
-    r"(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n)",
+    r"(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "CORRECTS X TO Y" (AFP and AP caption prefixes; the erroneous value comes first).
 _CORRECTS_X_TO_Y = re.compile(
-    r"\bCORRECT(?:S|ING)\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n)",
+    r"\bCORRECT(?:S|ING)\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "[X] instead of [Y]" (AFP), "X instead of Y".
@@ -70,7 +70,7 @@ _INSTEAD_OF = re.compile(
 # "the credit should read X, not Y" / "should read X instead of Y".
 _SHOULD_READ = re.compile(
     r"(?:(?P<what>[\w' ]{1,40}?)\s+)?should\s+(?:read|be)\s*:?\s+(?P<a>[^\n;]{1,120}?)"
-    r"(?:,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<b>[^\n;]{1,120}?))?(?=[.;]\s|[.;]?$|\n)",
+    r"(?:,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<b>[^\n;]{1,120}?))?(?=[.;]\s|[.;]?$|\n|\s[-–—]\s)",
     re.I | re.M,
 )
 _LEADING_WHAT = re.compile(r"^(?:the\s+)?(?P<what>[\w' ]+?)\s+(?P<rest>[A-Z0-9].*)$")
@@ -109,6 +109,17 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
         else:
             half.append(clean(m.group("a")))
     return found, [h for h in half if h]
+
+
+_ID_LIKE = re.compile(r"\s+(?=[A-Z0-9]*\d)[A-Z0-9_]{6,}$")
+
+
+def sign_off_name(raw: str | None) -> str | None:
+    """A caption sign-off's name without what follows it on the line (an id, a comma clause)."""
+    if not raw:
+        return None
+    name = _ID_LIKE.sub("", raw.split(",")[0]).strip(" ()")
+    return nfc(name) or None
 
 
 def build(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest.recognisers import NoticeText, common
-from wirefix.model import Notice, nfc
+from wirefix.model import Notice
 
 _EPA = re.compile(r"\bEPA(?:-EFE)?/|\bEuropean\s+Pressphoto\s+Agency\b|\bepa\s+european\b", re.I)
 _KILL = re.compile(
@@ -35,7 +35,7 @@ def recognise(item: NoticeText) -> Notice | None:
     if not (kill or correction or advisory):
         return None
     sign_off = _SIGN_OFF.search(text)
-    photographer = nfc(sign_off.group("name").strip()) if sign_off else None
+    photographer = common.sign_off_name(sign_off.group("name")) if sign_off else None
     ids = dict(item.identifiers)
     if kill:
         return common.build(

@@ -24,8 +24,10 @@ _KILL = re.compile(
 _CORRECTION = re.compile(
     r"\bCORRECTION\b|\bCORRECTS?\b|\bshould\s+read\b|\bincorrect(?:ly)?\b|\berroneous", re.I
 )
+_NAME = r"(?:[A-ZÀ-Ý][\w'’.-]*\s){0,3}[A-ZÀ-Ý][\w'’.-]*"
 _CREDIT = re.compile(
-    r"(?:Photo\s+by\s+)?(?P<name>[^()\n/]{2,80}?)/(?P<provider>[^()\n/]{1,40}?\s+via\s+)?Getty\s+Images"
+    rf"(?:Photo\s+by\s+(?P<by>[^()\n/]{{2,60}}?)|(?P<name>{_NAME}))/"
+    rf"(?:[\w .'’-]{{1,40}}?\s+via\s+)?Getty\s+Images"
 )
 _ASSET_ID = re.compile(
     r"\bAsset\s*ID\s*[:#]?\s*(?P<a>\d{6,12})\b|gettyimages\.[a-z.]+/detail/[^\s/]+/[^\s/]+/(?P<b>\d{6,12})",
@@ -43,7 +45,7 @@ def recognise(item: NoticeText) -> Notice | None:
         return None
     ids = _identifiers(item, text)
     credit = _CREDIT.search(text)
-    photographer = nfc(_strip_by(credit.group("name"))) if credit else None
+    photographer = nfc(credit.group("by") or credit.group("name")).strip() if credit else None
     if kill:
         return common.build(
             item,
@@ -61,6 +63,9 @@ def recognise(item: NoticeText) -> Notice | None:
             c if c.field != "other" or "Getty" not in c.corrected else _as_credit(c)
             for c in corrections
         ]
+        credit_fix = next((c for c in corrections if c.field == "credit"), None)
+        if credit_fix:  # the photographer is the one the corrected credit names
+            photographer = credit_fix.corrected.split("/")[0].strip()
         return common.build(
             item,
             agency="Getty Images",
@@ -83,10 +88,6 @@ def recognise(item: NoticeText) -> Notice | None:
         identifiers=ids,
         photographer=photographer,
     )
-
-
-def _strip_by(name: str) -> str:
-    return re.sub(r"^.*\bPhoto\s+by\s+", "", name).strip(" ()")
 
 
 def _as_credit(c: Correction) -> Correction:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest.recognisers import NoticeText, common
-from wirefix.model import Notice, nfc
+from wirefix.model import Notice
 
 _REUTERS = re.compile(r"\bREUTERS\b|\bReuters\b|\bThomson\s+Reuters\b")
 _KILL = re.compile(
@@ -20,7 +20,12 @@ _KILL = re.compile(
     r"\bno\s+further\s+use\b|\bmake\s+no\s+further\s+use\b|\bedStat:D\b",
     re.I,
 )
-_REFILE = re.compile(r"\bREFILE\b\s*[-–—:]?\s*(?P<why>CORRECTING\s+[^\n.]{1,120})?", re.I)
+_REFILE = re.compile(
+    r"\bREFILE\b\s*[-–—:]?\s*(?P<why>CORRECTING(?:\s+[^\s.]+){0,4}\s+(?:NAME|DATE|CREDIT|CAPTION|"
+    r"LOCATION|CITY|COUNTRY|SPELLING|BYLINE|IDENTIFICATION|HEADLINE|AGE|TITLE)\b|CORRECTING"
+    r"(?:\s+[^\s.]+){1,4})?",
+    re.I,
+)
 _CORRECTED = re.compile(r"^\s*(?:CORRECTED|CORRECTION)\b|\bedStat:C\b", re.M)
 _ADVISORY = re.compile(r"\bADVISORY\b|\bEDITOR'?S\s+NOTE\b|\bATTENTION\s+EDITORS\b", re.I)
 _USN = re.compile(r"\b(?=[A-Z0-9]*\d)(?:RC[A-Z0-9]{10}|RTS[A-Z0-9]{5,6}|RTX[A-Z0-9]{4,6})\b")
@@ -39,7 +44,7 @@ def recognise(item: NoticeText) -> Notice | None:
     for n, usn in enumerate(dict.fromkeys(_USN.findall(text))):
         ids.setdefault("usn" if n == 0 else f"usn_{n + 1}", usn)
     sign_off = _SIGN_OFF.search(text)
-    photographer = nfc(sign_off.group("name").strip()) if sign_off else None
+    photographer = common.sign_off_name(sign_off.group("name")) if sign_off else None
     if kill:
         return common.build(
             item,
