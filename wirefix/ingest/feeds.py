@@ -118,6 +118,11 @@ def fetch(url: str, config: Config, state: Path | None = None) -> list[NoticeTex
             f"{url}: no answer within {http.read_timeout:g}s (after retries)"
         ) from exc
     except requests.exceptions.ConnectionError as exc:
+        # Once retries are spent, requests reports a read timeout as a connection error.
+        if "Read timed out" in str(exc):
+            raise SourceError(
+                f"{url}: no answer within {http.read_timeout:g}s (after {http.retries} retries)"
+            ) from exc
         raise SourceError(f"{url}: could not connect ({_cause(exc)})") from exc
     except requests.exceptions.RequestException as exc:
         raise SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}") from exc
