@@ -150,3 +150,24 @@ def test_getty_asset_id_from_object_name(tmp_path: Path) -> None:
     [notice] = parse_sources([str(image)]).notices
     assert notice.agency == "Getty Images" and notice.kind == "advisory"
     assert notice.identifiers["getty_id"] == "1498230112"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "word " * 20000,
+        "AFP " + "a " * 50000,
+        "CORRECTS " * 10000,
+        "x should read " * 5000,
+        "REUTERS/" + "Ab " * 30000,
+        "Getty Images EDITOR'S NOTE " + "Ab Cd " * 20000,
+    ],
+    ids=["words", "afp", "corrects", "should-read", "reuters", "getty"],
+)
+def test_long_lines_parse_in_bounded_time(text: str) -> None:
+    """100 kB on one line without full stops: no pattern may take quadratic time on it."""
+    from wirefix.ingest import NoticeText, parse_text
+
+    started = time.monotonic()
+    parse_text(NoticeText(text=text, source="long", source_kind="text"))
+    assert time.monotonic() - started < 10

@@ -184,16 +184,25 @@ def event_place(text: str) -> tuple[str | None, str | None]:
 
 
 _URGENCY = re.compile(
-    r"[^.\n]*\b(immediately|immédiatement|inmediatamente|urgent(?:ly)?|as soon as possible|"
-    r"without delay|mandatory kill|sans délai)\b[^.\n]*",
+    r"\b(?:immediately|immédiatement|inmediatamente|urgent(?:ly)?|as soon as possible|"
+    r"without delay|mandatory kill|sans délai)\b",
     re.I,
 )
 
 
 def urgency(text: str) -> str | None:
-    """The sentence that carries the agency's urgency wording, as written."""
+    """The sentence that carries the agency's urgency wording, as written.
+
+    The keyword is found first and the sentence grown around it: a pattern that matched the
+    whole sentence at once would take quadratic time on a long line without full stops.
+    """
     m = _URGENCY.search(text)
-    return " ".join(m.group(0).split()) if m else None
+    if not m:
+        return None
+    start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+    ends = [i for i in (text.find(".", m.end()), text.find("\n", m.end())) if i >= 0]
+    end = min(ends) if ends else len(text)
+    return " ".join(text[start:end].split())
 
 
 # Words common in one notice language and rare in the other two ("la" and "de" are both French
