@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-import dateparser
-
 _MONTHS_EN = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?"
@@ -23,14 +21,50 @@ _MONTHS_ES = (
 )
 
 _DATE_PATTERNS = [
-    # "on February 20, 2017", "February 20 2017"
-    (re.compile(rf"\b(?:{_MONTHS_EN})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "en"),
+    # "on February 20, 2017", "Feb. 20 2017"
+    re.compile(
+        rf"\b(?P<m>{_MONTHS_EN})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+    ),
     # "20 February 2017"
-    (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS_EN})\s+\d{{4}}\b", re.I), "en"),
-    (re.compile(rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})\s+\d{{4}}\b", re.I), "fr"),
-    (re.compile(rf"\b\d{{1,2}}\s+de\s+(?:{_MONTHS_ES})\s+de\s+\d{{4}}\b", re.I), "es"),
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "en"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTHS_EN})\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS_FR})\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+de\s+(?P<m>{_MONTHS_ES})\s+de\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
 ]
+
+
+# Month words -> number. The patterns above already decided the language, so one table serves.
+def _numbered(*names: str) -> dict[str, int]:
+    return {name: n for n, name in enumerate(names, start=1)}
+
+
+_MONTH_NUMBER = {
+    **_numbered("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    **_numbered("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                "septembre", "octobre", "novembre", "décembre"),
+    "fevrier": 2, "aout": 8, "decembre": 12,
+    **_numbered("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                "septiembre", "octubre", "noviembre", "diciembre"),
+}  # fmt: skip
+
+
+def _month(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    word = word.casefold().rstrip(".")
+    return _MONTH_NUMBER.get(word) or _MONTH_NUMBER.get(word[:3])
+
+
+def _absolute(m: re.Match[str]) -> date | None:
+    # Parsed here rather than by dateparser: the pattern already says which part is which,
+    # and dateparser was most of the time spent per notice.
+    """The date a pattern matched, or None for one that does not exist (February 30)."""
+    month = _month(m.group("m"))
+    try:
+        return date(int(m.group("y")), month, int(m.group("d"))) if month else None
+    except ValueError:
+        return None
+
 
 _WEEKDAYS = {
     **dict.fromkeys(("monday", "lundi", "lunes"), 0),
@@ -59,19 +93,12 @@ def event_date(text: str, sent_at: str | None = None) -> str | None:
     date it does not carry, and never the date it happens to be read on.
     """
     best: tuple[int, str] | None = None
-    for pattern, lang in _DATE_PATTERNS:
+    for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
-            parsed = dateparser.parse(
-                m.group(0).replace("Sept.", "Sep.").replace("Sept ", "Sep "),
-                languages=[lang],
-                settings={
-                    "PREFER_DAY_OF_MONTH": "first",
-                    "REQUIRE_PARTS": ["day", "month", "year"],
-                },
-            )
+            parsed = _absolute(m)
             if parsed and (best is None or m.start() < best[0]):
-                best = (m.start(), parsed.date().isoformat())
-            break
+                best = (m.start(), parsed.isoformat())
+            break  # only each pattern's first match: the caption's date comes first
     if best:
         return best[1]
     base = _own_date(sent_at)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-import dateparser
-
+from wirefix.ingest import facts
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice, nfc
 
@@ -52,8 +51,7 @@ def recognise(item: NoticeText) -> Notice | None:
     if refs:
         for n, ref in enumerate(re.split(r"\s*,\s*", refs.group("ref").upper())):
             ids.setdefault("transmission_ref" if n == 0 else f"transmission_ref_{n + 1}", ref)
-        parsed = dateparser.parse(refs.group("date"), languages=["en"])
-        transmitted = parsed.date().isoformat() if parsed else None
+        transmitted = facts.event_date(refs.group("date"))
     # The transmission date is not the event date: read the event from the rest of the words.
     event_text = _TRANSMITTED.sub(" ", text)
     sign_off = _SIGN_OFF.search(text)
