@@ -171,3 +171,53 @@ def test_long_lines_parse_in_bounded_time(text: str) -> None:
     started = time.monotonic()
     parse_text(NoticeText(text=text, source="long", source_kind="text"))
     assert time.monotonic() - started < 10
+
+
+def test_html_reply_quoting_the_notice_in_a_blockquote(tmp_path: Path) -> None:
+    """Outlook-style HTML replies quote with <blockquote>, not "> "."""
+    notice = (FIXTURES / "reuters-picture-kill.txt").read_text(encoding="utf-8")
+    paragraphs = "".join(f"<p>{p}</p>" for p in notice.split("\n\n"))
+    mail = tmp_path / "reply.eml"
+    mail.write_text(
+        "From: web@newsroom.example\nSubject: RE: PICTURE KILL\n"
+        "Date: Mon, 11 Mar 2024 08:00:00 +0000\nMIME-Version: 1.0\n"
+        'Content-Type: text/html; charset="utf-8"\n\n'
+        "<html><body><p>Removed RC9ZZZZZZZ99 from the gallery too, thanks.</p>"
+        "<p>On Sun, Mar 10, 2024 at 9:10 PM, Reuters Pictures wrote:</p>"
+        f"<blockquote>{paragraphs}</blockquote></body></html>",
+        encoding="utf-8",
+    )
+    [parsed] = parse_sources([str(mail)]).notices
+    assert parsed.agency == "Reuters" and parsed.kind == "kill"
+    assert parsed.identifiers == {"usn": "RC2Y5X9RVD61"}, "the replier's id is not the notice's"
+    assert parsed.sent_at == "2024-03-10T21:10:00"
+
+
+def test_afp_newsml_1_canceled_is_a_kill(tmp_path: Path) -> None:
+    """AFP still sends NewsML 1.2: Status FormalName="Canceled" is the kill."""
+    doc = tmp_path / "afp.xml"
+    doc.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><NewsML Version="1.2"><NewsItem>'
+        "<Identification><NewsIdentifier><ProviderId>afp.com</ProviderId>"
+        "<PublicIdentifier>urn:newsml:afp.com:20240310T210000Z:doc-34l82nw:1</PublicIdentifier>"
+        "</NewsIdentifier></Identification><NewsManagement>"
+        "<ThisRevisionCreated>20240310T210000Z</ThisRevisionCreated>"
+        '<Status FormalName="Canceled"/></NewsManagement><NewsComponent><NewsLines>'
+        "<HeadLine>Britain-royals</HeadLine></NewsLines></NewsComponent></NewsItem></NewsML>",
+        encoding="utf-8",
+    )
+    [parsed] = parse_sources([str(doc)]).notices
+    assert (parsed.agency, parsed.kind, parsed.status) == ("AFP", "kill", "parsed")
+    assert parsed.identifiers == {"guid": "urn:newsml:afp.com:20240310T210000Z:doc-34l82nw:1"}
+    assert parsed.sent_at == "2024-03-10T21:00:00+00:00"
+
+
+def test_notices_stored_before_new_fields_still_load() -> None:
+    from wirefix.model import Notice
+
+    [notice] = parse_sources([GOOD]).notices
+    old = notice.to_dict()
+    del old["transmitted"]  # a row written before the field existed
+    old["from_a_newer_version"] = 1
+    loaded = Notice.from_dict(old)
+    assert loaded.transmitted is None and loaded.content_hash == notice.content_hash
