@@ -26,6 +26,7 @@ STOP = threading.Event()  # set when the test ends: a sleeping handler wakes and
 
 class Handler(BaseHTTPRequestHandler):
     hits: dict[str, int] = {}  # noqa: RUF012 - shared by design: the tests count requests
+    seen_key: str | None = None
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -51,6 +52,12 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(401, b"no")
             else:
                 self._send(200, NINJS, "application/json; charset=utf-8")
+        elif self.path == "/redirect":
+            port = self.server.server_address[1]
+            self._send(302, b"", Location=f"http://localhost:{port}/echo")
+        elif self.path == "/echo":
+            Handler.seen_key = self.headers.get("X-Api-Key")
+            self._send(200, NEWSML, "application/xml")
         elif self.path == "/500":
             self._send(500, b"boom")
         elif self.path == "/hang":
@@ -110,6 +117,26 @@ def test_auth_header_from_config(server: str, tmp_path: Path) -> None:
     config = quick(**{server: "Authorization: Bearer s3cret"})
     [item] = feeds.fetch(url, config, tmp_path / "s.json")
     assert item.identifiers["transmission_ref"] == "LON101"
+
+
+def test_auth_header_is_not_sent_to_another_host_on_redirect(server: str, tmp_path: Path) -> None:
+    Handler.seen_key = "unset"
+    config = quick(**{server: "X-Api-Key: s3cret"})
+    [item] = feeds.fetch(f"{server}/redirect", config, tmp_path / "s.json")
+    assert item.metadata["pubstatus"] == "stat:canceled"
+    assert Handler.seen_key is None, "127.0.0.1 -> localhost is another host: no key"
+
+
+def test_feed_state_waits_until_the_caller_stored_the_items(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIREFIX_HOME", str(tmp_path))
+    url = f"{server}/reuters.xml"
+    result = parse_sources([url], config=quick(), remember_feeds=False)
+    assert len(result.notices) == 1 and not feeds.state_path().exists()
+    result.remember_feeds()
+    assert json.loads(feeds.state_path().read_text())[url] == {"etag": '"v1"'}
+    assert parse_sources([url], config=quick()).notices == []  # 304 now
 
 
 def test_http_500_is_retried_then_one_line(server: str, tmp_path: Path) -> None:

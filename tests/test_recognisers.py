@@ -319,3 +319,14 @@ def test_folder_parses_every_file() -> None:
     result = parse_sources([str(FIXTURES)])
     assert not result.errors
     assert len(result.notices) == len(EXPECTED) + 1  # + malformed.eml, stored as unparsed
+
+
+def test_two_feed_kills_with_the_same_words_are_two_notices() -> None:
+    """A feed kill may say only "WITHDRAWN": its id keeps it apart from another one's."""
+    xml = (FIXTURES / "reuters-newsml-canceled.xml").read_bytes()
+    other = xml.replace(b"RC2Y5X9RVD61", b"RC0000000001")
+    from wirefix.ingest.sources import read_bytes
+
+    [a] = [parse_text(i) for i in read_bytes(xml, "a.xml", ".xml")]
+    [b] = [parse_text(i) for i in read_bytes(other, "b.xml", ".xml")]
+    assert a.content_hash != b.content_hash

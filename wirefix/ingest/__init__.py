@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace
+from typing import Any
 
 from wirefix.config import Config, ConfigError, load_config
 from wirefix.exiftool import ExifTool
@@ -57,6 +58,14 @@ class ParseResult:
     # Feed items that are ordinary pictures (usable, no notice wording): a feed carries many, and
     # they are not notices, so they are counted here rather than stored as `unparsed`.
     skipped: list[str] = field(default_factory=list)
+    # Feeds whose ETag / Last-Modified wait for `remember_feeds()` (see parse_sources).
+    pending_feeds: list[Any] = field(default_factory=list)
+
+    def remember_feeds(self) -> None:
+        """Make the next fetch of each feed read here conditional (ETag / Last-Modified)."""
+        for fetched in self.pending_feeds:
+            fetched.remember()
+        self.pending_feeds.clear()
 
     def add(self, item: NoticeText) -> None:
         notice = parse_text(item)
@@ -67,12 +76,17 @@ class ParseResult:
 
 
 def parse_sources(
-    sources: Iterable[str], exiftool: ExifTool | None = None, config: Config | None = None
+    sources: Iterable[str],
+    exiftool: ExifTool | None = None,
+    config: Config | None = None,
+    remember_feeds: bool = True,
 ) -> ParseResult:
     """Parse every source; a bad one is reported in `errors` and the rest still go through.
 
     Sources are files, folders (every file in them) and http(s) feed URLs. `config` (feed auth
     and HTTP settings) is loaded from --config / WIREFIX_CONFIG / the user config when not given.
+    A caller that stores the notices should pass `remember_feeds=False` and call
+    `result.remember_feeds()` after storing them, so that a failed store is fetched again.
     """
     result = ParseResult()
     for source in sources:
@@ -87,6 +101,8 @@ def parse_sources(
                 result.errors.append(str(exc))
             except OSError as exc:
                 result.errors.append(f"{path}: {exc.strerror or exc}")
+    if remember_feeds:
+        result.remember_feeds()
     return result
 
 
@@ -95,7 +111,9 @@ def _parse_url(url: str, config: Config | None, result: ParseResult) -> None:
 
     try:
         settings = config or load_config()
-        for item in feeds.fetch(url, settings):
+        fetched = feeds.fetch_pending(url, settings)
+        for item in fetched.items:
             result.add(item)
+        result.pending_feeds.append(fetched)
     except (SourceError, ConfigError) as exc:
         result.errors.append(str(exc))

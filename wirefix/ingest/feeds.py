@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -47,7 +48,22 @@ def _save_state(path: Path, url: str, validators: dict[str, str]) -> None:
         os.replace(tmp, path)
 
 
-def session(config: Config) -> requests.Session:
+class _Session(requests.Session):
+    """requests drops only `Authorization` when a redirect leaves the host; a feed's auth header
+    may have any name (X-Api-Key, ...), so it is dropped the same way."""
+
+    secret_headers: tuple[str, ...] = ()
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in self.secret_headers:
+                prepared_request.headers.pop(name, None)
+
+
+def session(config: Config, secret_headers: tuple[str, ...] = ()) -> requests.Session:
     http = config.http
     retry = Retry(
         total=http.retries,
@@ -61,21 +77,47 @@ def session(config: Config) -> requests.Session:
         respect_retry_after_header=False,
         raise_on_status=True,
     )
-    s = requests.Session()
+    s = _Session()
+    s.secret_headers = secret_headers
     s.mount("http://", HTTPAdapter(max_retries=retry))
     s.mount("https://", HTTPAdapter(max_retries=retry))
     s.headers["User-Agent"] = USER_AGENT
     return s
 
 
+@dataclass
+class Fetched:
+    """A feed's items, and the validators to remember once they are safely stored."""
+
+    url: str
+    items: list[NoticeText]
+    validators: dict[str, str] = field(default_factory=dict)
+    state: Path | None = None
+
+    def remember(self) -> None:
+        """Keep the ETag / Last-Modified, so the next fetch is conditional. Call it only after
+        the items are stored: a 304 next time must not hide items that were never stored."""
+        if self.validators and self.state:
+            _save_state(self.state, self.url, self.validators)
+
+
 def fetch(url: str, config: Config, state: Path | None = None) -> list[NoticeText]:
-    """The items of one feed URL; [] when the server says nothing changed (304).
+    """The items of one feed URL, remembering its validators at once; see `fetch_pending`."""
+    fetched = fetch_pending(url, config, state)
+    fetched.remember()
+    return fetched.items
+
+
+def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetched:
+    """The items of one feed URL ([] when the server says nothing changed: 304), with the
+    validators not yet remembered.
 
     Raises `SourceError` with one line naming the URL and what went wrong.
     """
     state = state or state_path()
     known = _load_state(state).get(url, {})
-    headers = dict(config.feed(url).header())
+    secret = config.feed(url).header()
+    headers = dict(secret)
     if known.get("etag"):
         headers["If-None-Match"] = known["etag"]
     if known.get("last_modified"):
@@ -84,13 +126,13 @@ def fetch(url: str, config: Config, state: Path | None = None) -> list[NoticeTex
     started = time.monotonic()
     try:
         with (
-            session(config) as s,
+            session(config, tuple(secret)) as s,
             s.get(
                 url, headers=headers, timeout=(http.connect_timeout, http.read_timeout), stream=True
             ) as resp,
         ):
             if resp.status_code == 304:
-                return []
+                return Fetched(url, [])
             if resp.status_code >= 400:
                 raise SourceError(f"{url}: server answered HTTP {resp.status_code} {resp.reason}")
             body = bytearray()
@@ -127,10 +169,7 @@ def fetch(url: str, config: Config, state: Path | None = None) -> list[NoticeTex
     except requests.exceptions.RequestException as exc:
         raise SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}") from exc
     suffix = ".json" if "json" in ctype else ".xml" if "xml" in ctype else ""
-    items = read_bytes(bytes(body), url, suffix)
-    if validators:
-        _save_state(state, url, validators)
-    return items
+    return Fetched(url, read_bytes(bytes(body), url, suffix), validators, state)
 
 
 def _cause(exc: BaseException) -> str:

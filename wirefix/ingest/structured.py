@@ -35,6 +35,17 @@ def looks_like_json(data: bytes) -> bool:
     return data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
 
 
+def _with_id(parts: list[str], ids: dict[str, str]) -> str:
+    """The item's words, then its id on a line of its own.
+
+    Feed items often say no more than "WITHDRAWN": without the id, two different kills would
+    read the same, hash the same (Notice.content_hash) and the second would not be stored.
+    """
+    words = "\n\n".join(dict.fromkeys(p for p in parts if p))
+    item_id = ids.get("guid") or ids.get("usn") or next(iter(ids.values()), "")
+    return f"{words}\n\n(item {item_id})" if item_id else words
+
+
 # -- NewsML-G2 ------------------------------------------------------------------------------
 
 
@@ -106,7 +117,7 @@ def _newsml_item(item: Element, source: str) -> NoticeText:
     parts += [_text(_first(item, "creditline"))]
     sent = _text(_first(item, "versionCreated")) or _text(_first(item, "firstCreated"))
     return NoticeText(
-        text="\n\n".join(dict.fromkeys(p for p in parts if p)),
+        text=_with_id(parts, ids),
         source=f"{source}#{ids.get('guid', '')}" if ids.get("guid") else source,
         source_kind="newsml",
         sent_at=_iso(sent),
@@ -128,7 +139,7 @@ def _newsml_1(root: Element, source: str) -> list[NoticeText]:
         parts = [_text(_first(item, n)) for n in ("HeadLine", "SubHeadLine", "DataContent")]
         out.append(
             NoticeText(
-                text="\n\n".join(p for p in parts if p),
+                text=_with_id(parts, ids),
                 source=source,
                 source_kind="newsml",
                 sent_at=_iso(_text(_first(item, "ThisRevisionCreated"))),
@@ -251,7 +262,7 @@ def _ninjs_item(item: dict[str, Any], source: str) -> NoticeText:
         "byline": _s(item.get("byline")),
     }
     return NoticeText(
-        text="\n\n".join(dict.fromkeys(t.strip() for t in texts if t and t.strip())),
+        text=_with_id([t.strip() for t in texts], ids),
         source=f"{source}#{ids['guid']}" if "guid" in ids else source,
         source_kind="ninjs",
         sent_at=_iso(_s(item.get("versioncreated") or item.get("firstcreated"))),
