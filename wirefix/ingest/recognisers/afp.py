@@ -31,7 +31,10 @@ _PAIR = re.compile(
 )
 _CORRECTION_PREFIX = re.compile(r"^\s*(?:CORRECTION|CORRECTED|RECTIFICATIF)\s*[-–—:]\s*", re.I)
 _KILL = re.compile(
-    r"MANDATORY\s+KILL|withdrawn\s+from\s+AFP\s+systems|no\s+longer\s+be\s+used|"
+    # AFP marks killed photos "Mandatory Kill" in every language service; the French press
+    # renders it "effacement obligatoire" (20 Minutes, 2013).
+    r"MANDATORY\s+KILL|effacement\s+obligatoire|withdrawn\s+from\s+AFP\s+systems|"
+    r"no\s+longer\s+be\s+used|"
     r"retirée?s?\s+du\s+service|retirada\s+del\s+servicio|"
     r"ne\s+doit\s+plus\s+être\s+utilisée|ya\s+no\s+(?:debe|puede)\s+(?:ser\s+)?utilizad",
     re.I,
