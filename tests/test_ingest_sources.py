@@ -221,3 +221,23 @@ def test_notices_stored_before_new_fields_still_load() -> None:
     old["from_a_newer_version"] = 1
     loaded = Notice.from_dict(old)
     assert loaded.transmitted is None and loaded.content_hash == notice.content_hash
+
+
+def test_special_instructions_carry_a_kill(tmp_path: Path) -> None:
+    """The caption is the photo's; the kill is in IPTC Special Instructions."""
+    import shutil
+    import subprocess
+
+    src = Path(__file__).parent.parent / "samples/store/afp/2016/10/01/FRANCE-FASHION-PARIS.jpg"
+    image = tmp_path / "kill.jpg"
+    shutil.copy(src, image)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original",
+         "-IPTC:SpecialInstructions=MANDATORY KILL - 000_9ABC12 has been withdrawn from AFP "
+         "systems and may no longer be used.", str(image)],
+        check=True,
+    )  # fmt: skip
+    [notice] = parse_sources([str(image)]).notices
+    assert (notice.agency, notice.kind, notice.status) == ("AFP", "kill", "parsed")
+    assert notice.identifiers["afp_id"] == "000_9ABC12"
+    assert notice.source_kind == "image"

@@ -276,3 +276,17 @@ def replacement_follows(text: str) -> bool:
             continue
         return True
     return False
+
+
+_TRANSMITTED = re.compile(
+    r"\b(?:transmitted|moved|sent|transmise?|transmitida)\s+(?:on\s+|le\s+|el\s+)?", re.I
+)
+
+
+def transmitted(text: str) -> str | None:
+    """The date a notice says the photo was transmitted ("transmitted on February 20, 2017")."""
+    for m in _TRANSMITTED.finditer(text):
+        day = event_date(text[m.end() : m.end() + 40])
+        if day:
+            return day
+    return None

@@ -162,5 +162,5 @@ def build(
         source_kind=item.source_kind,
         sent_at=item.sent_at,
         replacement_follows=facts.replacement_follows(text[:MAX_ANALYSED_CHARS]),
-        transmitted=transmitted,
+        transmitted=transmitted or facts.transmitted(text[:MAX_ANALYSED_CHARS]),
     )
