@@ -241,3 +241,19 @@ def test_special_instructions_carry_a_kill(tmp_path: Path) -> None:
     assert (notice.agency, notice.kind, notice.status) == ("AFP", "kill", "parsed")
     assert notice.identifiers["afp_id"] == "000_9ABC12"
     assert notice.source_kind == "image"
+
+
+def test_email_with_the_photo_attached_is_read(tmp_path: Path) -> None:
+    """Agencies attach the re-sent photo: a 10 MB e-mail is still a notice."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "AFP Photo Desk <photo.desk@afp.example>"
+    msg["Subject"] = "MANDATORY KILL"
+    msg["Date"] = "Sun, 10 Mar 2024 21:00:00 +0000"
+    msg.set_content((FIXTURES / "afp-kill-en.txt").read_text(encoding="utf-8"))
+    msg.add_attachment(os.urandom(10 * 1024 * 1024), maintype="image", subtype="jpeg")
+    mail = tmp_path / "with-photo.eml"
+    mail.write_bytes(msg.as_bytes())
+    [notice] = parse_sources([str(mail)]).notices
+    assert notice.kind == "kill" and notice.identifiers == {"afp_id": "000_34L82NW"}

@@ -26,6 +26,8 @@ from wirefix.ingest.structured import (
 # Notices and feed documents are text of a few kilobytes; anything past this is not one, and is
 # refused before it is read into memory.
 MAX_NOTICE_BYTES = 8 * 1024 * 1024
+# An e-mail may carry the re-sent photo as an attachment, so it may be larger; still bounded.
+MAX_EMAIL_BYTES = 64 * 1024 * 1024
 
 __all__ = ["SourceError", "expand", "html_to_text", "is_url", "read_file", "read_notices"]
 
@@ -102,13 +104,16 @@ def read_notices(path: Path, exiftool: ExifTool | None = None) -> list[NoticeTex
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES or _looks_like_image(path):
         return [_read_image(path, exiftool)]
-    if size > MAX_NOTICE_BYTES:
-        raise SourceError(
-            f"{path}: {size} bytes is too large for a notice (limit {MAX_NOTICE_BYTES}); "
-            "is it the right file?"
-        )
     with open(path, "rb") as fh:
-        data = fh.read(MAX_NOTICE_BYTES + 1)
+        head = fh.read(2048)
+        is_mail = suffix == ".eml" or _looks_like_email(head)
+        limit = MAX_EMAIL_BYTES if is_mail else MAX_NOTICE_BYTES
+        if size > limit:
+            raise SourceError(
+                f"{path}: {size} bytes is too large for a notice (limit {limit}); "
+                "is it the right file?"
+            )
+        data = head + fh.read(limit + 1 - len(head))
     return read_bytes(data, str(path), suffix)
 
 
