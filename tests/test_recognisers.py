@@ -330,3 +330,18 @@ def test_two_feed_kills_with_the_same_words_are_two_notices() -> None:
     [a] = [parse_text(i) for i in read_bytes(xml, "a.xml", ".xml")]
     [b] = [parse_text(i) for i in read_bytes(other, "b.xml", ".xml")]
     assert a.content_hash != b.content_hash
+
+
+def test_a_failing_recogniser_stores_the_notice_as_unparsed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import wirefix.ingest
+
+    def broken(item: NoticeText) -> Notice:
+        raise ValueError("bug")
+
+    monkeypatch.setattr(wirefix.ingest, "recognisers", lambda: [broken])
+    notice = parse_text(NoticeText(text="MANDATORY KILL", source="s", source_kind="newsml"))
+    assert notice.status == "unparsed"
+    assert notice.reason == "recogniser error (ValueError); please report it"
+    assert "Traceback" not in capsys.readouterr().err

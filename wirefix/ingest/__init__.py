@@ -10,7 +10,7 @@ from typing import Any
 
 from wirefix.config import Config, ConfigError, load_config
 from wirefix.exiftool import ExifTool
-from wirefix.ingest.recognisers import NoticeText, common, recognisers
+from wirefix.ingest.recognisers import NoticeText, common, generic, recognisers
 from wirefix.ingest.sources import SourceError, expand, is_url, read_notices, source_path
 from wirefix.model import Notice, nfc
 
@@ -37,7 +37,8 @@ def parse_text(item: NoticeText) -> Notice:
         try:
             notice = recognise(item)
         except Exception as exc:  # a bug in one recogniser must not drop the notice
-            log.exception("recogniser %s failed on %s", recognise, item.source)
+            # The reason names the error in one line; the traceback is for --debug logging only.
+            log.debug("recogniser %s failed on %s", recognise, item.source, exc_info=True)
             return common.build(
                 item,
                 agency=None,
@@ -69,7 +70,8 @@ class ParseResult:
 
     def add(self, item: NoticeText) -> None:
         notice = parse_text(item)
-        if item.source_kind in ("newsml", "ninjs") and notice.status == "unparsed":
+        ordinary = notice.status == "unparsed" and notice.reason == generic.NOT_UNDERSTOOD
+        if item.source_kind in ("newsml", "ninjs") and ordinary:
             self.skipped.append(item.source)
         else:
             self.notices.append(notice)

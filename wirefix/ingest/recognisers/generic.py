@@ -12,6 +12,8 @@ import re
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice
 
+NOT_UNDERSTOOD = "no agency recogniser understood this notice"
+
 _KILL = re.compile(
     r"\b(?:MANDATORY KILL|PICTURE KILL|KILL NOTICE|ELIMINATE|has been killed|"
     r"should no longer be used|withdrawn|make no further use|killing the image|"
@@ -46,7 +48,7 @@ def agency_named(text: str) -> str | None:
 def recognise(item: NoticeText) -> Notice:
     text = item.text[: common.MAX_ANALYSED_CHARS]
     corrections, half = common.pairs(text)
-    kind, status, reason = "advisory", "unparsed", "no agency recogniser understood this notice"
+    kind, status, reason = "advisory", "unparsed", NOT_UNDERSTOOD
     if _KILL.search(text):
         kind, status = "kill", "needs_review"
         reason = "kill wording found, but no recogniser could name the photo"
