@@ -51,7 +51,10 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get("Authorization") != "Bearer s3cret":
                 self._send(401, b"no")
             else:
-                self._send(200, NINJS, "application/json; charset=utf-8")
+                if self.headers.get("If-None-Match") == '"a1"':
+                    self._send(304)
+                else:
+                    self._send(200, NINJS, "application/json; charset=utf-8", ETag='"a1"')
         elif self.path == "/redirect":
             port = self.server.server_address[1]
             self._send(302, b"", Location=f"http://localhost:{port}/echo")
@@ -206,8 +209,12 @@ def test_cli_reads_a_feed_with_config(server: str, cli, tmp_path: Path) -> None:
         'auth_header = "Authorization: Bearer s3cret"\n',
         encoding="utf-8",
     )
+    looked = cli.json("parse", "--config", str(config), f"{server}/ap.json")
+    assert [(n["agency"], n["kind"]) for n in looked] == [("AP", "kill")]
     stored = cli.json("ingest", "--config", str(config), f"{server}/ap.json")
     assert [(n["agency"], n["kind"], n["new"]) for n in stored] == [("AP", "kill", True)]
-    assert Handler.hits["/ap.json"] == 1
+    assert Handler.hits["/ap.json"] == 2
+    again = cli.json("ingest", "--config", str(config), f"{server}/ap.json")
+    assert again == [], "after ingest stored it, the ETag makes the next fetch a 304"
     bad = cli("ingest", "--config", str(tmp_path / "missing.toml"), f"{server}/ap.json", check=2)
     assert "configuration file not found" in bad.stderr

@@ -169,7 +169,9 @@ def parse(
     """
     _use_config(config)
     with open_exiftool() as et:
-        result = parse_sources(sources, et)
+        # A parse stores nothing, so it must not remember feed ETags either: the next
+        # `ingest` would get "304 not modified" and never store what was only looked at.
+        result = parse_sources(sources, et, remember_feeds=False)
     if as_json:
         print_json([n.to_dict() for n in result.notices])
     else:
