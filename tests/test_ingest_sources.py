@@ -257,3 +257,21 @@ def test_email_with_the_photo_attached_is_read(tmp_path: Path) -> None:
     mail.write_bytes(msg.as_bytes())
     [notice] = parse_sources([str(mail)]).notices
     assert notice.kind == "kill" and notice.identifiers == {"afp_id": "000_34L82NW"}
+
+
+def test_outlook_forward_without_a_forwarded_message_line(tmp_path: Path) -> None:
+    notice = (FIXTURES / "ap-kill-tok801.txt").read_text(encoding="utf-8")
+    mail = tmp_path / "outlook.eml"
+    mail.write_text(
+        "From: desk@newsroom.example\nSubject: FW: ELIMINATE\n"
+        "Date: Mon, 18 Jul 2011 09:00:00 +0000\n"
+        "\nCan someone check the archive for TOK802 too?\n\n"
+        "________________________________\n"
+        "From: AP Photo Desk <photos@ap.example>\nSent: Saturday, July 16, 2011 11:58 PM\n"
+        "To: desk@newsroom.example\nSubject: ELIMINATE\n\n" + notice,
+        encoding="utf-8",
+    )
+    [parsed] = parse_sources([str(mail)]).notices
+    assert parsed.identifiers == {"transmission_ref": "TOK801"}
+    assert "TOK802" not in parsed.text
+    assert parsed.sent_at == "2011-07-16T23:58:00"

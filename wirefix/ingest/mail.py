@@ -26,6 +26,9 @@ class MailError(Exception):
 _FORWARD_MARKERS = re.compile(
     r"^[ \t>]*(?:-{2,}\s*(?:Forwarded message|Original Message|Message transféré|Message d'origine|"
     r"Mensaje reenviado|Mensaje original)\s*-{2,}|Begin forwarded message:|"
+    r"Début du message réexpédié\s?:|Inicio del mensaje reenviado:|"
+    # Outlook: a rule of underscores, then the From:/Sent: block.
+    r"_{10,}(?=\s*\n[ \t>]*(?:From|De)\s*:)|"
     r"-{5,}\s*Forwarded by .*)\s*$",
     re.I | re.M,
 )
@@ -105,10 +108,20 @@ def _body(msg: Message) -> str | None:
     return content
 
 
+_RFC5322_DATE = re.compile(
+    r"(?:[A-Z][a-z]{2},\s*)?\d{1,2}\s+[A-Z][a-z]{2}\s+\d{2,4}\s+\d{1,2}:\d{2}"
+)
+
+
 def _date(value: object) -> str | None:
     if not value:
         return None
+    # Only a real RFC 5322 date goes to the e-mail parser: it reads a mail client's
+    # "Saturday, July 16, 2011 11:58 PM" without complaint and drops the PM.
+    rfc = _RFC5322_DATE.match(str(value).strip())
     try:
+        if not rfc:
+            raise ValueError("not an RFC 5322 date")
         return email.utils.parsedate_to_datetime(str(value)).isoformat()
     except (TypeError, ValueError, IndexError):
         parsed = dateparser.parse(str(value).replace(" at ", " "), languages=["en", "fr", "es"])
