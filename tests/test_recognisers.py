@@ -345,3 +345,12 @@ def test_a_failing_recogniser_stores_the_notice_as_unparsed(
     assert notice.status == "unparsed"
     assert notice.reason == "recogniser error (ValueError); please report it"
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_kill_naming_several_photos_names_them_all() -> None:
+    text = (
+        "MANDATORY KILL - The photos 000_34L82NW and 000_34L82NX have been withdrawn from AFP "
+        "systems and may no longer be used. 000_34L82NW"
+    )
+    notice = parse_text(NoticeText(text=text, source="t", source_kind="text"))
+    assert notice.identifiers == {"afp_id": "000_34L82NW", "afp_id_2": "000_34L82NX"}

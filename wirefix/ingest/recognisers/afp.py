@@ -162,10 +162,10 @@ def _kill(item: NoticeText, text: str, language: str) -> Notice:
 
 
 def _identifiers(item: NoticeText, text: str) -> dict[str, str]:
+    """The carrier's ids and every AFP photo number the words name (a kill may list several)."""
     ids = dict(item.identifiers)
-    m = _AFP_ID.search(text)
-    if m:
-        ids.setdefault("afp_id", m.group(0))
+    for n, number in enumerate(dict.fromkeys(_AFP_ID.findall(text))):
+        ids.setdefault("afp_id" if n == 0 else f"afp_id_{n + 1}", number)
     return ids
 
 
