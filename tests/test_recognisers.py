@@ -354,3 +354,19 @@ def test_a_kill_naming_several_photos_names_them_all() -> None:
     )
     notice = parse_text(NoticeText(text=text, source="t", source_kind="text"))
     assert notice.identifiers == {"afp_id": "000_34L82NW", "afp_id_2": "000_34L82NX"}
+
+
+def test_ap_media_feed_shape_is_read() -> None:
+    """AP's Media API wraps items as {"data": {"items": [{"item": {...}}]}}."""
+    import json
+
+    from wirefix.ingest.sources import read_bytes
+
+    item = json.loads((FIXTURES / "ap-ninjs-canceled.json").read_text(encoding="utf-8"))
+    feed = json.dumps({"api_version": "2.x", "data": {"items": [{"item": item}]}}).encode()
+    [notice] = [parse_text(i) for i in read_bytes(feed, "feed.json", ".json")]
+    assert (notice.agency, notice.kind, notice.identifiers["transmission_ref"]) == (
+        "AP",
+        "kill",
+        "LON101",
+    )
