@@ -194,6 +194,8 @@ def test_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.http.read_timeout == 3 and config.http.retries == 1
     assert config.feed("https://a.example/pics").header() == {"Authorization": "Bearer t"}
     assert config.feed("https://b.example/").header() == {}
+    assert config.feed("https://a.example.attacker.net/").header() == {}, "not a host prefix"
+    assert config.feed("http://a.example/pics").header() == {}, "not over plain http"
     path.write_text("[[feeds]]\nurl = 3\nauth_header = 'no colon'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="Name: value"):
         load_config(str(path))

@@ -7,6 +7,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -81,8 +82,18 @@ class Config:
 
     def feed(self, url: str) -> FeedSettings:
         """The settings of the configured feed `url` falls under (longest prefix), else none."""
-        matches = [f for f in self.feeds if url.startswith(f.url)]
+        matches = [f for f in self.feeds if _under(url, f.url)]
         return max(matches, key=lambda f: len(f.url)) if matches else FeedSettings(url=url)
+
+
+def _under(url: str, base: str) -> bool:
+    """Same scheme, host and port, and a path under the base's: a plain string prefix would send
+    "https://a.example"'s auth header to "https://a.example.attacker.net/" too."""
+    u, b = urlsplit(url), urlsplit(base)
+    if (u.scheme, u.hostname, u.port) != (b.scheme, b.hostname, b.port):
+        return False
+    base_path = b.path.rstrip("/")
+    return u.path == base_path or u.path.startswith(base_path + "/") or not base_path
 
 
 def config_path(option: str | None = None) -> Path:
