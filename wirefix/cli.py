@@ -5,11 +5,17 @@ Exit codes (README, "Exit codes"):
   1  error: a source, file, notice or the database could not be handled (stderr says which)
   2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
   3  done, but something waits for a person (unparsed / needs-review notices, review candidates)
+
+`wirefix parse` / `wirefix ingest` read every source they are given: a source that cannot be read
+(missing, binary, too large, refused XML, a feed that fails) is named on stderr and makes the exit
+code 1, while every other source's notices are still parsed / stored. A notice that was read but
+not understood is stored as `unparsed` with the reason, named on stderr, and makes it 3.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from wirefix import __version__, audit, pipeline
 from wirefix import report as report_mod
-from wirefix.config import backup_dir, db_url
+from wirefix.config import ConfigError, backup_dir, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
 from wirefix.model import Candidate, Notice
@@ -54,6 +60,17 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")
 ]
 NoticeArg = Annotated[int, typer.Argument(help="Notice id, as `wirefix ingest` printed it.")]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (TOML: feeds and their auth headers; env WIREFIX_CONFIG; "
+        "default config.toml in the user config folder).",
+    ),
+]
+SourcesArg = Annotated[
+    list[str], typer.Argument(help="Notice files, e-mails, images, feed files or URLs, folders.")
+]
 
 
 class Failure(Exception):
@@ -121,24 +138,51 @@ def _attention(notices: list[Notice]) -> bool:
     return any(n.status != "parsed" for n in notices)
 
 
+def _use_config(option: str | None) -> None:
+    """Check the configuration file now, so a bad one is a usage error before any work.
+
+    `pipeline.ingest_sources` loads it itself (through WIREFIX_CONFIG), so --config is passed on
+    that way; this process is one command, so the variable does not leak anywhere else.
+    """
+    try:
+        load_config(option)
+    except ConfigError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from exc
+    if option:
+        os.environ["WIREFIX_CONFIG"] = option
+
+
+def _report_unread(errors: list[str], skipped: list[str]) -> None:
+    for message in errors:
+        error(message)
+    if skipped:
+        note(f"{len(skipped)} ordinary feed item(s) skipped: they carry no notice")
+
+
 @app.command()
 def parse(
-    sources: Annotated[list[str], typer.Argument(help="Notice files, e-mails, images or folders.")],
+    sources: SourcesArg,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Parse notices and print them; writes nothing.
 
     Example: wirefix parse notice.eml --json
     """
+    _use_config(config)
     with open_exiftool() as et:
-        result = parse_sources(sources, et)
+        # A parse stores nothing, so it must not remember feed ETags either: the next
+        # `ingest` would get "304 not modified" and never store what was only looked at.
+        result = parse_sources(sources, et, remember_feeds=False)
     if as_json:
         print_json([n.to_dict() for n in result.notices])
     else:
         for n in result.notices:
             console.print(f"{n.source}: {_notice_line(n)}")
-    for message in result.errors:
-        error(message)
+    _report_unread(result.errors, result.skipped)
+    for n in result.notices:
+        if n.status == "unparsed":
+            error(f"{n.source} was not understood: {n.reason}")
     if result.errors:
         raise typer.Exit(EXIT_ERROR)
     if _attention(result.notices):
@@ -147,8 +191,9 @@ def parse(
 
 @app.command()
 def ingest(
-    sources: Annotated[list[str], typer.Argument(help="Notice files, e-mails, images or folders.")],
+    sources: SourcesArg,
     db: DbOption = None,
+    config: ConfigOption = None,
     as_json: JsonOption = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the notice ids.")
@@ -158,6 +203,7 @@ def ingest(
 
     Example: NOTICE=$(wirefix ingest -q notice.eml)
     """
+    _use_config(config)
     with open_db(db) as database, open_exiftool() as et:
         outcome = pipeline.ingest_sources(database, sources, et)
     if as_json:

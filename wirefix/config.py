@@ -1,9 +1,13 @@
-"""Where wirefix keeps its things by default, and how to override each (documented in README)."""
+"""Where wirefix keeps its things by default, how to override each (documented in README), and
+the configuration file."""
 
 from __future__ import annotations
 
 import os
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -27,3 +31,117 @@ def backup_dir(option: str | None = None) -> Path:
     """Originals are kept here, by sha256, before any rewrite (WIREFIX_BACKUP_DIR)."""
     explicit = option or os.environ.get("WIREFIX_BACKUP_DIR")
     return Path(explicit) if explicit else data_dir() / "backups"
+
+
+# -- the configuration file (TOML) ---------------------------------------------------------
+# Small on purpose: feeds and their HTTP settings. Another issue widens it; unknown tables and
+# keys are ignored so that a newer file still loads here.
+#
+#   [http]                      # all optional; the defaults are shown
+#   connect_timeout = 5         # seconds to connect
+#   read_timeout = 20           # seconds to wait for each answer
+#   retries = 3                 # on connection errors, timeouts and HTTP 429/500/502/503/504
+#   backoff = 0.5               # seconds; waits grow 0.5, 1, 2, ...
+#   deadline = 120              # seconds for a whole feed download, however slowly it trickles
+#
+#   [[feeds]]
+#   url = "https://feeds.example.com/pictures"   # also a prefix: it applies to URLs under it
+#   auth_header = "Authorization: Bearer TOKEN"  # or auth_header_env = "NAME_OF_ENV_VARIABLE"
+
+
+class ConfigError(Exception):
+    """The configuration file could not be read; the message names it and the problem."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    retries: int = 3
+    backoff: float = 0.5
+    deadline: float = 120.0
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    url: str
+    auth_header: str | None = None  # "Name: value", sent with every request to this feed
+
+    def header(self) -> dict[str, str]:
+        if not self.auth_header:
+            return {}
+        name, _, value = self.auth_header.partition(":")
+        return {name.strip(): value.strip()}
+
+
+@dataclass(frozen=True)
+class Config:
+    http: HttpSettings = field(default_factory=HttpSettings)
+    feeds: tuple[FeedSettings, ...] = ()
+    path: Path | None = None
+
+    def feed(self, url: str) -> FeedSettings:
+        """The settings of the configured feed `url` falls under (longest prefix), else none."""
+        matches = [f for f in self.feeds if _under(url, f.url)]
+        return max(matches, key=lambda f: len(f.url)) if matches else FeedSettings(url=url)
+
+
+def _under(url: str, base: str) -> bool:
+    """Same scheme, host and port, and a path under the base's: a plain string prefix would send
+    "https://a.example"'s auth header to "https://a.example.attacker.net/" too."""
+    u, b = urlsplit(url), urlsplit(base)
+    if (u.scheme, u.hostname, u.port) != (b.scheme, b.hostname, b.port):
+        return False
+    base_path = b.path.rstrip("/")
+    return u.path == base_path or u.path.startswith(base_path + "/") or not base_path
+
+
+def config_path(option: str | None = None) -> Path:
+    """--config, else WIREFIX_CONFIG, else config.toml in the user's config folder."""
+    explicit = option or os.environ.get("WIREFIX_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir("wirefix")) / "config.toml"
+
+
+def load_config(option: str | None = None) -> Config:
+    """The configuration; a missing default file is an empty one, a missing named file an error."""
+    path = config_path(option)
+    named = bool(option or os.environ.get("WIREFIX_CONFIG"))
+    if not path.is_file():
+        if named:
+            raise ConfigError(f"{path}: configuration file not found")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    try:
+        http = data.get("http", {})
+        settings = HttpSettings(
+            **{
+                k: type(getattr(HttpSettings, k))(v)
+                for k, v in http.items()
+                if hasattr(HttpSettings, k)
+            }
+        )
+        feeds = []
+        for entry in data.get("feeds", []):
+            header = entry.get("auth_header")
+            if not header and entry.get("auth_header_env"):
+                header = os.environ.get(str(entry["auth_header_env"]))
+                if header is None:
+                    raise ConfigError(
+                        f"{path}: feed {entry.get('url')}: environment variable "
+                        f"{entry['auth_header_env']} is not set"
+                    )
+            if header and ":" not in header:
+                raise ConfigError(
+                    f"{path}: feed {entry.get('url')}: auth_header needs 'Name: value'"
+                )
+            feeds.append(FeedSettings(url=str(entry["url"]), auth_header=header))
+    except ConfigError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path}: invalid setting ({exc})") from exc
+    return Config(http=settings, feeds=tuple(feeds), path=path)

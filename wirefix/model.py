@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 NoticeKind = Literal["correction", "kill", "advisory"]
@@ -78,6 +78,9 @@ class Notice:
     caption: str | None = None
     replacement_follows: bool = False
     sent_at: str | None = None  # the notice's own date (e-mail Date header), ISO 8601
+    # When the agency first transmitted the photo the notice is about ("AP PHOTO TOK801
+    # TRANSMITTED JULY 16, 2011"), ISO date; not the event date, which the caption gives.
+    transmitted: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -92,8 +95,10 @@ class Notice:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Notice:
-        data = dict(data)
-        data.pop("content_hash", None)
+        # Rows stored by older versions lack newer fields (they have defaults); keys this version
+        # does not know are dropped rather than refused, so a downgrade can still read them.
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
         data["corrections"] = [Correction(**c) for c in data.get("corrections", [])]
         data["event"] = Event(**(data.get("event") or {}))
         return cls(**data)

@@ -6,9 +6,7 @@ Kept apart from the agency recognisers so that each of them stays about its agen
 from __future__ import annotations
 
 import re
-from datetime import datetime
-
-import dateparser
+from datetime import date, datetime, timedelta
 
 _MONTHS_EN = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -23,49 +21,118 @@ _MONTHS_ES = (
 )
 
 _DATE_PATTERNS = [
-    # "on February 20, 2017", "February 20 2017"
-    (re.compile(rf"\b(?:{_MONTHS_EN})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "en"),
+    # "on February 20, 2017", "Feb. 20 2017"
+    re.compile(
+        rf"\b(?P<m>{_MONTHS_EN})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+    ),
     # "20 February 2017"
-    (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS_EN})\s+\d{{4}}\b", re.I), "en"),
-    (re.compile(rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})\s+\d{{4}}\b", re.I), "fr"),
-    (re.compile(rf"\b\d{{1,2}}\s+de\s+(?:{_MONTHS_ES})\s+de\s+\d{{4}}\b", re.I), "es"),
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "en"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTHS_EN})\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS_FR})\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+de\s+(?P<m>{_MONTHS_ES})\s+de\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
 ]
 
-_RELATIVE = re.compile(r"\b(today|yesterday|aujourd'hui|hier|hoy|ayer)\b(?:\s*\((\w+)\))?", re.I)
+
+# Month words -> number. The patterns above already decided the language, so one table serves.
+def _numbered(*names: str) -> dict[str, int]:
+    return {name: n for n, name in enumerate(names, start=1)}
+
+
+_MONTH_NUMBER = {
+    **_numbered("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    **_numbered("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                "septembre", "octobre", "novembre", "décembre"),
+    "fevrier": 2, "aout": 8, "decembre": 12,
+    **_numbered("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                "septiembre", "octubre", "noviembre", "diciembre"),
+}  # fmt: skip
+
+
+def _month(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    word = word.casefold().rstrip(".")
+    return _MONTH_NUMBER.get(word) or _MONTH_NUMBER.get(word[:3])
+
+
+def _absolute(m: re.Match[str]) -> date | None:
+    # Parsed here rather than by dateparser: the pattern already says which part is which,
+    # and dateparser was most of the time spent per notice.
+    """The date a pattern matched, or None for one that does not exist (February 30)."""
+    month = _month(m.group("m"))
+    try:
+        return date(int(m.group("y")), month, int(m.group("d"))) if month else None
+    except ValueError:
+        return None
+
+
+_WEEKDAYS = {
+    **dict.fromkeys(("monday", "lundi", "lunes"), 0),
+    **dict.fromkeys(("tuesday", "mardi", "martes"), 1),
+    **dict.fromkeys(("wednesday", "mercredi", "miércoles", "miercoles"), 2),
+    **dict.fromkeys(("thursday", "jeudi", "jueves"), 3),
+    **dict.fromkeys(("friday", "vendredi", "viernes"), 4),
+    **dict.fromkeys(("saturday", "samedi", "sábado", "sabado"), 5),
+    **dict.fromkeys(("sunday", "dimanche", "domingo"), 6),
+}
+_DAY_OFFSET = {"today": 0, "aujourd'hui": 0, "hoy": 0, "yesterday": -1, "hier": -1, "ayer": -1}
+_WEEKDAY_WORDS = "|".join(_WEEKDAYS)
+_RELATIVE = re.compile(
+    rf"\b(?P<word>today|yesterday|aujourd'hui|hier|hoy|ayer)\b"
+    rf"(?:\s*\(\s*(?P<weekday>{_WEEKDAY_WORDS})\s*\))?",
+    re.I,
+)
+# "on Sunday", "ce dimanche", "el domingo": the last such day on or before the notice's date.
+_ON_WEEKDAY = re.compile(rf"\b(?:on|ce|el|le)\s+(?P<weekday>{_WEEKDAY_WORDS})\b", re.I)
 
 
 def event_date(text: str, sent_at: str | None = None) -> str | None:
     """The first absolute date in `text` (ISO), else a relative one resolved against `sent_at`.
 
     "today (Sunday)" is resolved only when the notice has its own date: a notice never gets a
-    date it does not carry.
+    date it does not carry, and never the date it happens to be read on.
     """
     best: tuple[int, str] | None = None
-    for pattern, lang in _DATE_PATTERNS:
+    for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
-            parsed = dateparser.parse(
-                m.group(0).replace("Sept.", "Sep.").replace("Sept ", "Sep "),
-                languages=[lang],
-                settings={
-                    "PREFER_DAY_OF_MONTH": "first",
-                    "REQUIRE_PARTS": ["day", "month", "year"],
-                },
-            )
+            parsed = _absolute(m)
             if parsed and (best is None or m.start() < best[0]):
-                best = (m.start(), parsed.date().isoformat())
-            break
+                best = (m.start(), parsed.isoformat())
+            break  # only each pattern's first match: the caption's date comes first
     if best:
         return best[1]
-    if sent_at:
-        m = _RELATIVE.search(text)
-        if m:
-            base = datetime.fromisoformat(sent_at)
-            parsed = dateparser.parse(
-                m.group(1), settings={"RELATIVE_BASE": base.replace(tzinfo=None)}
-            )
-            if parsed:
-                return parsed.date().isoformat()
+    base = _own_date(sent_at)
+    return relative_date(text, base) if base else None
+
+
+def _own_date(sent_at: str | None) -> date | None:
+    if not sent_at:
+        return None
+    try:
+        return datetime.fromisoformat(sent_at).date()
+    except ValueError:
+        return None
+
+
+def relative_date(text: str, base: date) -> str | None:
+    """ "today (Sunday)", "yesterday", "on Sunday" against the notice's own date `base`.
+
+    When the weekday in brackets disagrees with `base` (a notice sent just after midnight UTC
+    about "today (Sunday)"), the nearest day within two days that is that weekday wins.
+    """
+    m = _RELATIVE.search(text)
+    if m:
+        day = base + timedelta(days=_DAY_OFFSET[m.group("word").casefold()])
+        named = m.group("weekday")
+        if named:
+            want = _WEEKDAYS[named.casefold()]
+            near = [day + timedelta(days=d) for d in (0, -1, 1, -2, 2)]
+            day = next((d for d in near if d.weekday() == want), day)
+        return day.isoformat()
+    m = _ON_WEEKDAY.search(text)
+    if m:
+        want = _WEEKDAYS[m.group("weekday").casefold()]
+        return (base - timedelta(days=(base.weekday() - want) % 7)).isoformat()
     return None
 
 
@@ -144,21 +211,38 @@ def event_place(text: str) -> tuple[str | None, str | None]:
 
 
 _URGENCY = re.compile(
-    r"[^.\n]*\b(immediately|immédiatement|inmediatamente|urgent(?:ly)?|as soon as possible|"
-    r"without delay|mandatory kill|sans délai)\b[^.\n]*",
+    r"\b(?:immediately|immédiatement|inmediatamente|urgent(?:ly)?|as soon as possible|"
+    r"without delay|mandatory kill|sans délai)\b",
     re.I,
 )
 
 
 def urgency(text: str) -> str | None:
-    """The sentence that carries the agency's urgency wording, as written."""
+    """The sentence that carries the agency's urgency wording, as written.
+
+    The keyword is found first and the sentence grown around it: a pattern that matched the
+    whole sentence at once would take quadratic time on a long line without full stops.
+    """
     m = _URGENCY.search(text)
-    return " ".join(m.group(0).split()) if m else None
+    if not m:
+        return None
+    start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+    ends = [i for i in (text.find(".", m.end()), text.find("\n", m.end())) if i >= 0]
+    end = min(ends) if ends else len(text)
+    return " ".join(text[start:end].split())
 
 
-_FR_WORDS = re.compile(r"\b(?:le|la|les|des|cette|au lieu de|dans|systèmes)\b", re.I)
-_ES_WORDS = re.compile(r"\b(?:el|los|las|esta|en lugar de|del|retirada)\b", re.I)
-_EN_WORDS = re.compile(r"\b(?:the|of|this|instead of|and|has been)\b", re.I)
+# Words common in one notice language and rare in the other two ("la" and "de" are both French
+# and Spanish, so they are not counted).
+_FR_WORDS = re.compile(
+    r"\b(?:le|les|des|cette|au lieu de|dans|systèmes|été|être|vos|nous|merci|et|est|une|du)\b",
+    re.I,
+)
+_ES_WORDS = re.compile(
+    r"\b(?:el|los|las|esta|en lugar de|del|retirada|ha sido|ya no|sus|y|una|foto|por|rogamos)\b",
+    re.I,
+)
+_EN_WORDS = re.compile(r"\b(?:the|of|this|instead of|and|has been|is|was|to|from|with)\b", re.I)
 
 
 def language(text: str) -> str:
@@ -170,3 +254,39 @@ def language(text: str) -> str:
     }
     lang = max(counts, key=lambda k: counts[k])
     return lang if counts[lang] else "en"
+
+
+_REPLACEMENT = re.compile(
+    r"(?P<neg>\bno\b[^.\n]{0,40}|\bnot\b[^.\n]{0,10}|\bpas\s+de\s+|\bsin\s+)?"
+    r"\b(?:replacement|remplacement|substitute|sustituci[oó]n|reemplazo|will\s+be\s+replaced|"
+    r"sera\s+remplac[ée]e?|ser[aá]\s+sustituid[ao]|REFILED?\s+TO\s+FOLLOW)\b"
+    r"(?P<after>[^.\n]{0,40})",
+    re.I,
+)
+
+
+def replacement_follows(text: str) -> bool:
+    """Whether the agency says a replacement or corrected version will be sent.
+
+    "No replacement will follow" and "will not be replaced" say the opposite, so negations
+    right before the word (or "will not" right after it) count against it.
+    """
+    for m in _REPLACEMENT.finditer(text):
+        if m.group("neg") or re.match(r"\s*(?:will|shall)\s+not\b", m.group("after"), re.I):
+            continue
+        return True
+    return False
+
+
+_TRANSMITTED = re.compile(
+    r"\b(?:transmitted|moved|sent|transmise?|transmitida)\s+(?:on\s+|le\s+|el\s+)?", re.I
+)
+
+
+def transmitted(text: str) -> str | None:
+    """The date a notice says the photo was transmitted ("transmitted on February 20, 2017")."""
+    for m in _TRANSMITTED.finditer(text):
+        day = event_date(text[m.end() : m.end() + 40])
+        if day:
+            return day
+    return None

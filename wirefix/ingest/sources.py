@@ -1,25 +1,35 @@
-"""Turn a notice's carrier (text file, e-mail, re-sent image, folder) into `NoticeText`s.
+"""Turn a notice's carrier (text file, e-mail, re-sent image, feed file, folder) into
+`NoticeText`s.
 
 Only reading happens here; what the words mean is the recognisers' business.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-import email.utils
-import html
 import os
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
 
 from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.ingest.html_text import html_to_text
+from wirefix.ingest.mail import MailError, read_email
 from wirefix.ingest.recognisers import NoticeText
+from wirefix.ingest.structured import (
+    FeedError,
+    looks_like_json,
+    looks_like_xml,
+    parse_newsml,
+    parse_ninjs,
+)
 
-MAX_NOTICE_BYTES = 20 * 1024 * 1024  # notices are text; anything larger is not one
+# Notices and feed documents are text of a few kilobytes; anything past this is not one, and is
+# refused before it is read into memory.
+MAX_NOTICE_BYTES = 8 * 1024 * 1024
+# An e-mail may carry the re-sent photo as an attachment, so it may be larger; still bounded.
+MAX_EMAIL_BYTES = 64 * 1024 * 1024
+
+__all__ = ["SourceError", "expand", "html_to_text", "is_url", "read_file", "read_notices"]
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".png", ".heic", ".webp", ".dng", ".psd"}
 
@@ -51,33 +61,74 @@ class SourceError(Exception):
     """A source could not be read as a notice; the message says which and why."""
 
 
-def expand(path: Path) -> Iterator[Path]:
-    """The files a source names: itself, or every file of a folder (sorted, hidden ones skipped)."""
+def expand(path: Path, _seen: set[Path] | None = None) -> Iterator[Path]:
+    """The files a source names: itself, or every file of a folder (sorted, hidden ones skipped).
+
+    A folder reached twice through symbolic links is read once, so a link loop cannot recurse.
+    """
+    seen = set() if _seen is None else _seen
     if path.is_dir():
-        for child in sorted(path.iterdir()):
+        real = path.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            children = sorted(path.iterdir())
+        except OSError:
+            yield path  # read_notices reports why
+            return
+        for child in children:
             if not child.name.startswith("."):
-                yield from expand(child)
+                yield from expand(child, seen)
     else:
         yield path
 
 
 def read_file(path: Path, exiftool: ExifTool | None = None) -> NoticeText:
-    """The notice text one file carries. Raises `SourceError` for a file that is not a notice."""
+    """The first notice one file carries (see `read_notices` for feed files with several)."""
+    return read_notices(path, exiftool)[0]
+
+
+def read_notices(path: Path, exiftool: ExifTool | None = None) -> list[NoticeText]:
+    """Every notice one file carries: one for text, e-mail and image, one per feed item.
+
+    Raises `SourceError` for a file that is not a notice, naming the file and why.
+    """
+    if path.is_dir():
+        raise SourceError(f"{path}: folder could not be listed")
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
     size = path.stat().st_size
     if size == 0:
         raise SourceError(f"{path}: empty file")
-    if path.suffix.lower() in IMAGE_SUFFIXES or _looks_like_image(path):
-        return _read_image(path, exiftool)
-    if size > MAX_NOTICE_BYTES:
-        raise SourceError(
-            f"{path}: {size} bytes is too large for a notice (limit {MAX_NOTICE_BYTES})"
-        )
-    data = path.read_bytes()
-    if path.suffix.lower() == ".eml" or _looks_like_email(data):
-        return _read_email(path, data)
-    return NoticeText(text=_decode(path, data), source=str(path), source_kind="text")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES or _looks_like_image(path):
+        return [_read_image(path, exiftool)]
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+        is_mail = suffix == ".eml" or _looks_like_email(head)
+        limit = MAX_EMAIL_BYTES if is_mail else MAX_NOTICE_BYTES
+        if size > limit:
+            raise SourceError(
+                f"{path}: {size} bytes is too large for a notice (limit {limit}); "
+                "is it the right file?"
+            )
+        data = head + fh.read(limit + 1 - len(head))
+    return read_bytes(data, str(path), suffix)
+
+
+def read_bytes(data: bytes, source: str, suffix: str = "") -> list[NoticeText]:
+    """Notices from a document's bytes (a file's, or a feed response's)."""
+    try:
+        if suffix == ".xml" or (suffix not in (".eml", ".txt") and looks_like_xml(data)):
+            return parse_newsml(data, source)
+        if suffix == ".json" or (suffix not in (".eml", ".txt") and looks_like_json(data)):
+            return parse_ninjs(data, source)
+        if suffix == ".eml" or _looks_like_email(data):
+            return [read_email(data, source)]
+    except (FeedError, MailError) as exc:
+        raise SourceError(f"{source}: {exc}") from exc
+    return [NoticeText(text=_decode(source, data), source=source, source_kind="text")]
 
 
 def _looks_like_image(path: Path) -> bool:
@@ -88,6 +139,14 @@ def _looks_like_image(path: Path) -> bool:
     )
 
 
+def _mostly_control(head: bytes) -> bool:
+    """Junk without NUL bytes: more than a tenth control characters other than whitespace."""
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control * 10 > len(head)
+
+
 def _looks_like_email(data: bytes) -> bool:
     head = data[:2048].decode("latin-1")
     return bool(re.match(r"(?:[\w-]+: .*\r?\n)+", head)) and bool(
@@ -95,8 +154,8 @@ def _looks_like_email(data: bytes) -> bool:
     )
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if b"\0" in data[:65536]:
+def _decode(path: str, data: bytes) -> str:
+    if b"\0" in data[:65536] or _mostly_control(data[:65536]):
         raise SourceError(f"{path}: binary data, not a text notice")
     try:
         return data.decode("utf-8-sig")
@@ -104,82 +163,6 @@ def _decode(path: Path, data: bytes) -> str:
         # Agencies' older systems still send Windows Latin-1; it decodes every byte, so the
         # check above for binary junk is what keeps garbage out.
         return data.decode("cp1252", errors="replace")
-
-
-def _read_email(path: Path, data: bytes) -> NoticeText:
-    try:
-        msg = email.message_from_bytes(data, policy=email.policy.default)
-    except Exception as exc:  # the email package raises many kinds on broken input
-        raise SourceError(f"{path}: malformed e-mail ({exc})") from exc
-    body = _email_body(msg)
-    if body is None:
-        raise SourceError(f"{path}: e-mail has no text or HTML part")
-    sent_at = None
-    if msg["Date"]:
-        try:
-            sent_at = email.utils.parsedate_to_datetime(str(msg["Date"])).isoformat()
-        except (TypeError, ValueError):
-            sent_at = None
-    return NoticeText(
-        text=_unquote(body),
-        source=str(path),
-        source_kind="email",
-        sent_at=sent_at,
-        subject=str(msg["Subject"] or "") or None,
-    )
-
-
-def _email_body(msg: email.message.Message) -> str | None:
-    part = msg.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
-    if part is None:
-        return None
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeDecodeError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
-    if part.get_content_subtype() == "html":
-        content = html_to_text(content)
-    return content
-
-
-def _unquote(body: str) -> str:
-    """Drop reply quoting ("> ") so a quoted notice reads like the original."""
-    return "\n".join(re.sub(r"^(?:>\s?)+", "", line) for line in body.splitlines())
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "blockquote"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        if tag in self._BLOCK:
-            self.parts.append("\n\n" if tag == "p" else "\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-        if tag in ("p", "div"):
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = html.unescape("".join(parser.parts))
-    text = re.sub(r"[ \t\xa0]+", " ", text)
-    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
 
 
 def _read_image(path: Path, exiftool: ExifTool | None) -> NoticeText:

@@ -25,7 +25,8 @@ class NoticeText:
     sent_at: str | None = None  # ISO 8601, from the e-mail Date header or the feed item
     subject: str | None = None
     identifiers: dict[str, str] = field(default_factory=dict)  # from the carrier's metadata
-    metadata: dict[str, str] = field(default_factory=dict)  # e.g. an image's byline
+    # e.g. an image's byline / city; a feed item's pubstatus, signals, provider, language
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 class Recogniser(Protocol):
@@ -33,6 +34,17 @@ class Recogniser(Protocol):
 
 
 def recognisers() -> list[Recogniser]:
-    from wirefix.ingest.recognisers import afp, generic
+    """In order: feed status first (it is the agency's own machine-readable word), Getty before
+    AFP (Getty redistributes "AFP via Getty Images" photos under its own notices), the generic
+    fallback last."""
+    from wirefix.ingest.recognisers import afp, ap, epa, feed, generic, getty, reuters
 
-    return [afp.recognise, generic.recognise]
+    return [
+        feed.recognise,
+        getty.recognise,
+        afp.recognise,
+        ap.recognise,
+        reuters.recognise,
+        epa.recognise,
+        generic.recognise,
+    ]

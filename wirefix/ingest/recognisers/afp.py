@@ -7,7 +7,10 @@ The correction AFP sends inside a re-sent photo's caption (and by e-mail) reads:
     [MOHAMAD ABAZEED] instead of [ERIC FEFERBERG]. Please immediately remove ...
 
 The corrected value comes first, the erroneous one second. French notices say
-"[X] au lieu de [Y]". Kills say "MANDATORY KILL" or "withdrawn from AFP systems".
+"[X] au lieu de [Y]". Caption corrections also come as a "CORRECTS X TO Y" prefix. Kills say
+"MANDATORY KILL", "withdrawn from AFP systems and may no longer be used", "no longer be used in any
+manner" (the 2024 Princess of Wales kill), or in French / Spanish "retirée du service" /
+"retirada del servicio"; they name the photo by its AFP number (000_XXXXXX) when they can.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest import facts
-from wirefix.ingest.recognisers import NoticeText
+from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Correction, Event, Notice, nfc
 
 _BOILERPLATE_START = re.compile(
@@ -28,13 +31,19 @@ _PAIR = re.compile(
 )
 _CORRECTION_PREFIX = re.compile(r"^\s*(?:CORRECTION|CORRECTED|RECTIFICATIF)\s*[-–—:]\s*", re.I)
 _KILL = re.compile(
-    r"MANDATORY\s+KILL|withdrawn\s+from\s+AFP\s+systems|retirée?\s+du\s+service|"
-    r"retirada\s+del\s+servicio",
+    # AFP marks killed photos "Mandatory Kill" in every language service; the French press
+    # renders it "effacement obligatoire" (20 Minutes, 2013).
+    r"MANDATORY\s+KILL|effacement\s+obligatoire|withdrawn\s+from\s+AFP\s+systems|"
+    r"no\s+longer\s+be\s+used|"
+    r"retirée?s?\s+du\s+service|retirada\s+del\s+servicio|"
+    r"ne\s+doit\s+plus\s+être\s+utilisée|ya\s+no\s+(?:debe|puede)\s+(?:ser\s+)?utilizad",
     re.I,
 )
+_CORRECTS = re.compile(r"^\s*CORRECTS?\s+\S", re.M)
 _AFP = re.compile(r"\bAFP\b")
 _SIGN_OFF = re.compile(r"/\s*AFP(?:\s+PHOTO)?\s*/\s*(?P<name>[^/\n]+?)\s*(?:/|$)")
 _AFP_ID = re.compile(r"\b000_[A-Z0-9]{5,12}\b")
+_CORRECTS_LINE = re.compile(r"^\s*CORRECTS?\s[^\n]*?(?:\.\s+|\n|$)")
 # The last sentence of AFP's boilerplate; the notice ends with it when it is there.
 _BOILERPLATE_END = re.compile(
     r"(?:further information you may require|information complémentaire)[^.]*\.|"
@@ -49,12 +58,36 @@ def recognise(item: NoticeText) -> Notice | None:
         return None
     start = _BOILERPLATE_START.search(text)
     kill = _KILL.search(text)
-    if not start and not kill:
+    if not start and not kill and not (_AFP.search(text) and _CORRECTS.search(text)):
         return None
     language = facts.language(text)
     if start:
         return _correction(item, text, start.start(), language)
-    return _kill(item, text, language)
+    if kill:
+        return _kill(item, text, language)
+    return _corrects_prefix(item, text)
+
+
+def _corrects_prefix(item: NoticeText, text: str) -> Notice:
+    """A re-sent caption that starts "CORRECTS X TO Y": the pair is the notice."""
+    corrections, half = common.pairs(text)
+    caption = _CORRECTS_LINE.sub("", text, count=1).strip() or None
+    sign_off = _SIGN_OFF.search(caption or "")
+    return common.build(
+        item,
+        agency="AFP",
+        kind="correction",
+        text=text,
+        corrections=corrections,
+        identifiers=_identifiers(item, text),
+        status="parsed" if corrections else "needs_review",
+        reason=None
+        if corrections
+        else "AFP CORRECTS prefix without a X TO Y pair"
+        + (f" (reads {half[0]!r})" if half else ""),
+        photographer=sign_off.group("name").strip() if sign_off else None,
+        caption=caption,
+    )
 
 
 def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
@@ -109,36 +142,30 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
         source=item.source,
         source_kind=item.source_kind,
         sent_at=item.sent_at,
+        replacement_follows=facts.replacement_follows(span),
     )
 
 
 def _kill(item: NoticeText, text: str, language: str) -> Notice:
-    city, country = facts.event_place(text)
     ids = _identifiers(item, text)
-    return Notice(
+    sign_off = _SIGN_OFF.search(text)
+    return common.build(
+        item,
         agency="AFP",
         kind="kill",
-        language=language,
-        corrections=[],
+        text=text,
         identifiers=ids,
-        event=Event(date=facts.event_date(text, item.sent_at), city=city, country=country),
-        photographer=None,
-        urgency=facts.urgency(text),
         status="parsed" if ids else "needs_review",
         reason=None if ids else "kill names no AFP photo number: a person must confirm the photo",
-        text=" ".join(text.split()),
-        source=item.source,
-        source_kind=item.source_kind,
-        sent_at=item.sent_at,
-        replacement_follows=bool(re.search(r"replacement|remplacement", text, re.I)),
+        photographer=sign_off.group("name").strip() if sign_off else None,
     )
 
 
 def _identifiers(item: NoticeText, text: str) -> dict[str, str]:
+    """The carrier's ids and every AFP photo number the words name (a kill may list several)."""
     ids = dict(item.identifiers)
-    m = _AFP_ID.search(text)
-    if m:
-        ids.setdefault("afp_id", m.group(0))
+    for n, number in enumerate(dict.fromkeys(_AFP_ID.findall(text))):
+        ids.setdefault("afp_id" if n == 0 else f"afp_id_{n + 1}", number)
     return ids
 
 

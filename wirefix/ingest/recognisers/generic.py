@@ -1,67 +1,73 @@
 """The fallback: classify what the agency recognisers did not claim, never drop it.
 
 It pulls "X instead of Y", "should read X" and "corrects X to Y" pairs and kill wording from any
-agency; when it finds nothing to act on, the notice is stored as `unparsed` with the reason.
+agency (PA, dpa, EFE, ANSA and the rest); when it finds nothing to act on, the notice is stored as
+`unparsed` with the reason. It never names a photo: only the carrier's own identifiers are kept.
 """
 
 from __future__ import annotations
 
 import re
 
-from wirefix.ingest import facts
-from wirefix.ingest.recognisers import NoticeText
-from wirefix.model import Correction, Event, Notice, nfc
+from wirefix.ingest.recognisers import NoticeText, common
+from wirefix.model import Notice
+
+NOT_UNDERSTOOD = "no agency recogniser understood this notice"
 
 _KILL = re.compile(
     r"\b(?:MANDATORY KILL|PICTURE KILL|KILL NOTICE|ELIMINATE|has been killed|"
-    r"should no longer be used|withdrawn|make no further use)\b",
+    r"should no longer be used|withdrawn|make no further use|killing the image|"
+    r"retirée? du service|retirada del servicio)\b",
     re.I,
 )
-_PAIRS = [
-    # (pattern, which group is corrected, which is erroneous)
-    (re.compile(r"\[(?P<a>[^\[\]]+)\]\s*instead of\s*\[(?P<b>[^\[\]]+)\]", re.I), "a", "b"),
-    (re.compile(r"\bCORRECTS?\s+(?P<b>.+?)\s+TO\s+(?P<a>.+?)(?:[.;,]|$)", re.M), "a", "b"),
+_CORRECTION = re.compile(r"\bCORRECT(?:ION|S|ED|ING)\b|\bREFILE\b|\bRECTIFICATI", re.I)
+_ADVISORY = re.compile(
+    r"\b(?:EDITOR'?S NOTE|ADVISORY|HANDOUT|MANDATORY CREDIT|ATTENTION EDITORS?)\b", re.I
+)
+# The sender, in the order a wire notice usually names itself; "PA" only as "PA Media"/"PA Wire"
+# because a bare "PA" is too common a word.
+_AGENCIES = [
+    ("AFP", re.compile(r"\bAFP\b")),
+    ("AP", re.compile(r"\bAssociated Press\b|\bAP Photo\b")),
+    ("Reuters", re.compile(r"\bReuters\b", re.I)),
+    ("Getty Images", re.compile(r"\bGetty Images\b", re.I)),
+    ("EPA", re.compile(r"\bEPA\b")),
+    ("PA", re.compile(r"\bPA (?:Media|Wire|Images)\b|\bPress Association\b")),
+    ("dpa", re.compile(r"\bdpa\b")),
+    ("EFE", re.compile(r"\bEFE\b")),
+    ("ANSA", re.compile(r"\bANSA\b")),
 ]
-_ADVISORY = re.compile(r"\b(?:EDITOR'?S NOTE|ADVISORY|HANDOUT|MANDATORY CREDIT)\b", re.I)
-_AGENCIES = re.compile(r"\b(AFP|AP|Reuters|Getty Images|EPA|PA|dpa|EFE|ANSA)\b")
+
+
+def agency_named(text: str) -> str | None:
+    """The first agency the text names, by where it is named."""
+    hits = [(m.start(), name) for name, p in _AGENCIES if (m := p.search(text))]
+    return min(hits)[1] if hits else None
 
 
 def recognise(item: NoticeText) -> Notice:
-    text = nfc(item.text)
-    corrections = []
-    for pattern, good, bad in _PAIRS:
-        for m in pattern.finditer(text):
-            corrections.append(
-                Correction(
-                    field="other",
-                    erroneous=" ".join(m.group(bad).split()),
-                    corrected=" ".join(m.group(good).split()),
-                )
-            )
-    agency_m = _AGENCIES.search(text)
-    kind, status, reason = "advisory", "unparsed", "no agency recogniser understood this notice"
+    text = item.text[: common.MAX_ANALYSED_CHARS]
+    corrections, half = common.pairs(text)
+    kind, status, reason = "advisory", "unparsed", NOT_UNDERSTOOD
     if _KILL.search(text):
         kind, status = "kill", "needs_review"
         reason = "kill wording found, but no recogniser could name the photo"
     elif corrections:
         kind, status = "correction", "needs_review"
-        reason = "correction pairs found by the generic reader; the field is not known"
+        reason = "correction pairs found by the generic reader; check the field"
+    elif half or _CORRECTION.search(text):
+        kind, status = "correction", "needs_review"
+        reason = "correction wording without an erroneous/corrected pair" + (
+            f" (should read {half[0]!r})" if half else ""
+        )
     elif _ADVISORY.search(text):
         kind, status, reason = "advisory", "parsed", None
-    city, country = facts.event_place(text)
-    return Notice(
-        agency=agency_m.group(1) if agency_m else None,
+    return common.build(
+        item,
+        agency=agency_named(text),
         kind=kind,
-        language=facts.language(text),
+        text=item.text,
         corrections=corrections,
-        identifiers=dict(item.identifiers),
-        event=Event(date=facts.event_date(text, item.sent_at), city=city, country=country),
-        photographer=None,
-        urgency=facts.urgency(text),
         status=status,
         reason=reason,
-        text=" ".join(text.split()),
-        source=item.source,
-        source_kind=item.source_kind,
-        sent_at=item.sent_at,
     )

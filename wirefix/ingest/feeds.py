@@ -1,0 +1,181 @@
+"""Feed items over HTTP: NewsML-G2 or ninjs documents fetched with requests.
+
+Agencies' feed endpoints are polled, so every fetch is bounded (connect and read timeouts, a
+deadline for the whole body, a size cap), retried with backoff on the errors that pass (timeouts,
+429 and 5xx), and conditional: the ETag / Last-Modified of the last good answer is kept in
+`feed-state.json` in the data folder, and a 304 means "nothing new", not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from filelock import FileLock
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from wirefix.config import Config, data_dir
+from wirefix.ingest.recognisers import NoticeText
+from wirefix.ingest.sources import MAX_NOTICE_BYTES, SourceError, read_bytes
+
+USER_AGENT = "wirefix (wire-photo corrections; feed reader)"
+
+
+def state_path() -> Path:
+    return data_dir() / "feed-state.json"
+
+
+def _load_state(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}  # no state, or a damaged one: the next fetch is simply unconditional
+
+
+def _save_state(path: Path, url: str, validators: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock", timeout=30):
+        state = _load_state(path)
+        state[url] = validators
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+class _Session(requests.Session):
+    """requests drops only `Authorization` when a redirect leaves the host; a feed's auth header
+    may have any name (X-Api-Key, ...), so it is dropped the same way."""
+
+    secret_headers: tuple[str, ...] = ()
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in self.secret_headers:
+                prepared_request.headers.pop(name, None)
+
+
+def session(config: Config, secret_headers: tuple[str, ...] = ()) -> requests.Session:
+    http = config.http
+    retry = Retry(
+        total=http.retries,
+        connect=http.retries,
+        read=http.retries,
+        status=http.retries,
+        backoff_factor=http.backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        # A hostile or broken server must not be able to make us sleep for an hour.
+        respect_retry_after_header=False,
+        raise_on_status=True,
+    )
+    s = _Session()
+    s.secret_headers = secret_headers
+    s.mount("http://", HTTPAdapter(max_retries=retry))
+    s.mount("https://", HTTPAdapter(max_retries=retry))
+    s.headers["User-Agent"] = USER_AGENT
+    return s
+
+
+@dataclass
+class Fetched:
+    """A feed's items, and the validators to remember once they are safely stored."""
+
+    url: str
+    items: list[NoticeText]
+    validators: dict[str, str] = field(default_factory=dict)
+    state: Path | None = None
+
+    def remember(self) -> None:
+        """Keep the ETag / Last-Modified, so the next fetch is conditional. Call it only after
+        the items are stored: a 304 next time must not hide items that were never stored."""
+        if self.validators and self.state:
+            _save_state(self.state, self.url, self.validators)
+
+
+def fetch(url: str, config: Config, state: Path | None = None) -> list[NoticeText]:
+    """The items of one feed URL, remembering its validators at once; see `fetch_pending`."""
+    fetched = fetch_pending(url, config, state)
+    fetched.remember()
+    return fetched.items
+
+
+def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetched:
+    """The items of one feed URL ([] when the server says nothing changed: 304), with the
+    validators not yet remembered.
+
+    Raises `SourceError` with one line naming the URL and what went wrong.
+    """
+    state = state or state_path()
+    known = _load_state(state).get(url, {})
+    secret = config.feed(url).header()
+    headers = dict(secret)
+    if known.get("etag"):
+        headers["If-None-Match"] = known["etag"]
+    if known.get("last_modified"):
+        headers["If-Modified-Since"] = known["last_modified"]
+    http = config.http
+    started = time.monotonic()
+    try:
+        with (
+            session(config, tuple(secret)) as s,
+            s.get(
+                url, headers=headers, timeout=(http.connect_timeout, http.read_timeout), stream=True
+            ) as resp,
+        ):
+            if resp.status_code == 304:
+                return Fetched(url, [])
+            if resp.status_code >= 400:
+                raise SourceError(f"{url}: server answered HTTP {resp.status_code} {resp.reason}")
+            body = bytearray()
+            for chunk in resp.iter_content(chunk_size=8192):
+                body += chunk
+                if len(body) > MAX_NOTICE_BYTES:
+                    raise SourceError(f"{url}: feed document larger than {MAX_NOTICE_BYTES} bytes")
+                if time.monotonic() - started > http.deadline:
+                    raise SourceError(f"{url}: feed took longer than {http.deadline:g}s; gave up")
+            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().casefold()
+            validators = {
+                k: v
+                for k, v in (
+                    ("etag", resp.headers.get("ETag")),
+                    ("last_modified", resp.headers.get("Last-Modified")),
+                )
+                if v
+            }
+    except requests.exceptions.RetryError as exc:
+        raise SourceError(
+            f"{url}: server kept failing after {http.retries} retries ({_cause(exc)})"
+        ) from exc
+    except requests.exceptions.Timeout as exc:
+        raise SourceError(
+            f"{url}: no answer within {http.read_timeout:g}s (after retries)"
+        ) from exc
+    except requests.exceptions.ConnectionError as exc:
+        # Once retries are spent, requests reports a read timeout as a connection error.
+        if "Read timed out" in str(exc):
+            raise SourceError(
+                f"{url}: no answer within {http.read_timeout:g}s (after {http.retries} retries)"
+            ) from exc
+        raise SourceError(f"{url}: could not connect ({_cause(exc)})") from exc
+    except requests.exceptions.RequestException as exc:
+        raise SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}") from exc
+    suffix = ".json" if "json" in ctype else ".xml" if "xml" in ctype else ""
+    return Fetched(url, read_bytes(bytes(body), url, suffix), validators, state)
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason, short: requests wraps urllib3 errors in several layers."""
+    text = str(exc)
+    for marker in ("Caused by ", "(Caused by "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.strip("()")[:160]
