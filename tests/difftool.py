@@ -7,12 +7,12 @@ from typing import Any
 
 from wirefix import fastread
 from wirefix.exiftool import ExifTool
-from wirefix.scan import _image_size
+from wirefix.readers import image_size
 from wirefix.tagmap import index_fields
 
 
 def view(record: dict[str, Any]) -> dict[str, Any]:
-    return {"fields": index_fields(record), **_image_size(record)}
+    return {"fields": index_fields(record), **image_size(record)}
 
 
 def differences(paths: list[Path], et: ExifTool) -> tuple[dict[str, Any], dict[str, str]]:
