@@ -14,6 +14,7 @@ from wirefix.exiftool import ExifTool, ExifToolError, UnsafeArgument, check_path
 from wirefix.tagmap import index_fields, index_keys
 
 _exiftool: ExifTool | None = None
+_NOT_IMAGES = ("text/", "application/pdf", "application/zip", "application/json", "audio/")
 
 
 def worker_exiftool() -> ExifTool:
@@ -79,10 +80,17 @@ def _read_with_exiftool(folder: str, rows: list[dict[str, Any]]) -> None:
                 records.append({"SourceFile": p, "ExifTool:Error": str(exc)})
     for (row, _), record in zip(safe, records, strict=True):
         error = record.get("ExifTool:Error")
+        kind = str(record.get("File:FileType") or "")
         if error:
             row.update(_failed(row, f"ExifTool: {error}", "exiftool"))
+        elif not kind or str(record.get("File:MIMEType", "")).startswith(_NOT_IMAGES):
+            reason = f"not an image: ExifTool reads it as {kind or '?'}"
+            row.update(_failed(row, reason, "exiftool"))
         else:
             row.update(_indexed(row, record, "exiftool"))
+            warning = record.get("ExifTool:Warning")
+            if warning:  # e.g. a truncated JPEG: indexed, and the warning kept for the report
+                row["error"] = f"ExifTool warning: {warning}"
 
 
 def _failed(base: dict[str, Any], reason: str, reader: str) -> dict[str, Any]:

@@ -191,11 +191,9 @@ def _plan(
     for _, files in batch:
         for rel, st in files:
             seen += 1
-            if not _utf8_name(rel):
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                summary.new += known.pop(shown, None) is None
-                writer.add([_bad_name(shown, st)])
-                continue
+            bad_name = not _utf8_name(rel)
+            if bad_name:
+                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             old = known.pop(rel, None)
             if old is not None and old.state != "gone":
                 if (old.size, old.mtime_ns, old.inode) == (st.st_size, st.st_mtime_ns, st.st_ino):
@@ -204,6 +202,9 @@ def _plan(
                 summary.changed += 1
             else:
                 summary.new += 1
+            if bad_name:
+                writer.add([_bad_name(rel, st)])
+                continue
             todo.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
     summary.seen += seen
     gone = [s.id for s in known.values() if s.state != "gone" and in_shard(s.rel_path, shard)]
