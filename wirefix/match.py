@@ -6,11 +6,11 @@ thresholds turn it into `auto` / `review` / `no`, and caps hold it down because 
 first (docs/matching.md explains each with an example):
 
 - a correction needs the erroneous value in the file: a file without it is already right (`no`);
-- `auto` needs an identifier, or the event date together with the place or the caption; a name,
-  a date, an agency or a story slug alone never reaches `auto`;
+- `auto` needs an identifier, or the event date together with a near-identical caption; a name,
+  a date, a place, an agency or a story slug never reaches `auto` on its own;
 - an identifier whose file was taken on another date than the notice says is a reused reference:
   `no` when another file has both, `review` otherwise;
-- a file credited to another agency is never `auto` on event evidence;
+- a file credited only to another agency is `no` unless an identifier ties it to the notice;
 - a notice that is not fully parsed never makes `auto`.
 """
 
@@ -44,7 +44,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 #: Evidence that makes a `no` worth listing (the look-alikes a person may ask about).
 _NOTABLE = {"identifier", "original_filename", "slug", "erroneous_value", "photographer", "caption"}
 _ID_FIELDS = ("transmission_ref", "image_id")
-_NO_STRONG_EVIDENCE = "no identifier, and no event date with place or caption"
+_NO_STRONG_EVIDENCE = "no identifier, and not the event's date with its caption"
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ class MatchConfig:
 
     auto_threshold: float = 0.75
     review_threshold: float = 0.35
-    caption_min_similarity: float = 0.6
+    caption_min_similarity: float = 0.6  # below this the caption is no evidence at all
+    caption_auto_similarity: float = 0.85  # without an identifier, `auto` needs date + this
     max_candidates: int = 20000
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
@@ -173,13 +174,14 @@ def _decide(
     )
     cap: str | None = None
     identified = bool({"identifier", "original_filename"} & names) and "date_mismatch" not in names
-    event = "event_date" in names and bool({"place", "caption"} & names)
+    caption = max((e.strength for e in evidence if e.name == "caption"), default=0.0)
+    event = "event_date" in names and caption >= config.caption_auto_similarity
     if notice.kind == "correction" and "erroneous_value" not in names:
         decision, cap = "no", "does not carry the erroneous value: already right or not concerned"
+    elif not identified and "other_agency" in names:
+        decision, cap = "no", f"credited to another agency than {notice.agency}"
     elif decision == "auto" and not identified and not event:
         decision, cap = "review", _NO_STRONG_EVIDENCE
-    elif decision == "auto" and not identified and "other_agency" in names:
-        decision, cap = "review", "credited to another agency"
     if decision == "auto" and notice.status != "parsed":
         decision, cap = "review", f"notice is {notice.status}"
     return Candidate(file=file, score=score, decision=decision, evidence=evidence, capped_by=cap)  # type: ignore[arg-type]
