@@ -22,8 +22,7 @@ import json
 import re
 import struct
 from typing import Any
-
-from defusedxml import ElementTree
+from xml.etree import ElementTree  # no DTD reaches it: see _read_xmp
 
 from wirefix.tagmap import FIELD_TAGS
 
@@ -374,9 +373,11 @@ _DATE = re.compile(r"(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$")
 
 
 def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:
+    if b"<!" in packet:  # DOCTYPE, ENTITY, CDATA: nothing a plain parse should meet
+        raise Fallback("XMP with a DTD or CDATA")
     try:
         root = ElementTree.fromstring(packet.decode("utf-8").strip("\0 \r\n\t"))
-    except Exception as exc:  # bad UTF-8, malformed or hostile XML: ExifTool decides
+    except Exception as exc:  # bad UTF-8 or malformed XML: ExifTool decides
         raise Fallback(f"XMP not parsed: {exc}") from exc
     rdf = root if root.tag == f"{{{_RDF}}}RDF" else root.find(f"{{{_RDF}}}RDF")
     if rdf is None:

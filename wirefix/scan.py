@@ -274,16 +274,16 @@ class _Readers:
         self.inflight: deque[Any] = deque()
 
     def __enter__(self) -> _Readers:
-        if self.workers > 1:
-            ctx = multiprocessing.get_context("fork")
-            self.pool = ctx.Pool(self.workers, initializer=_init_worker)
         return self
 
     def submit(self, folder: str, items: list[tuple[str, int, int, int]]) -> Iterator[Any]:
         """Queue one batch; yields the results of batches that are done, oldest first."""
-        if self.pool is None:
+        if self.workers == 1:
             yield readers.read_batch(folder, items)
             return
+        if self.pool is None:  # started on first use: a rescan of an unchanged store forks nothing
+            ctx = multiprocessing.get_context("fork")
+            self.pool = ctx.Pool(self.workers, initializer=_init_worker)
         self.inflight.append(self.pool.apply_async(readers.read_batch, (folder, items)))
         while len(self.inflight) > 2 * self.workers or (self.inflight and self.inflight[0].ready()):
             yield self.inflight.popleft().get()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from wirefix.model import Candidate, Evidence, IndexedFile, nfc
@@ -160,16 +160,20 @@ class FileIndex:
         wanted = sorted({(k, v[:200]) for k, v in keys if v})
         if not wanted:
             return []
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in wanted:
+            by_kind.setdefault(kind, []).append(value)
         ids: set[int] = set()
         with self.session() as s:
-            for chunk in _chunks(wanted, 250):
-                ids.update(
-                    s.scalars(
-                        select(FileKeyRow.file_id)
-                        .where(tuple_(FileKeyRow.kind, FileKeyRow.value).in_(chunk))
-                        .limit(limit)
+            for kind, values in by_kind.items():  # kind = ? AND value IN (...): the index
+                for chunk in _chunks(values):
+                    ids.update(
+                        s.scalars(
+                            select(FileKeyRow.file_id)
+                            .where(FileKeyRow.kind == kind, FileKeyRow.value.in_(chunk))
+                            .limit(limit)
+                        )
                     )
-                )
         return self._files(sorted(ids)[:limit])
 
     def files_by_id(self, ids: Iterable[int]) -> dict[int, IndexedFile]:
