@@ -373,8 +373,8 @@ _DATE = re.compile(r"(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$")
 
 
 def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:
-    if b"<!" in packet:  # DOCTYPE, ENTITY, CDATA: nothing a plain parse should meet
-        raise Fallback("XMP with a DTD or CDATA")
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet or b"<![CDATA[" in packet:
+        raise Fallback("XMP with a DTD or CDATA")  # no entity expansion reaches expat
     try:
         root = ElementTree.fromstring(packet.decode("utf-8").strip("\0 \r\n\t"))
     except Exception as exc:  # bad UTF-8 or malformed XML: ExifTool decides

@@ -184,10 +184,11 @@ class FileIndex:
             return []
         roots = self.roots()
         out: list[IndexedFile] = []
+        columns = [getattr(FileRow, c) for c in _FILE_COLUMNS]
         with self.session() as s:
             for chunk in _chunks(ids):
-                rows = s.scalars(
-                    select(FileRow).where(FileRow.id.in_(chunk), FileRow.state == "indexed")
+                rows = s.execute(  # plain rows, not ORM objects: a third of the time at 2,000
+                    select(*columns).where(FileRow.id.in_(chunk), FileRow.state == "indexed")
                 )
                 out.extend(_indexed_file(r, roots) for r in rows)
         out.sort(key=lambda f: f.id)
@@ -213,7 +214,7 @@ class FileIndex:
                 for c in candidates
             ]
             if rows:
-                s.execute(insert(CandidateRow), rows)
+                s.execute(insert(CandidateRow.__table__), rows)  # Core executemany
 
     def candidates(self, notice_id: int) -> list[Candidate]:
         with self.session() as s:
@@ -266,7 +267,10 @@ def _first(values: list[str] | None, norm: bool = False) -> str | None:
     return (norm_name(values[0]) if norm else values[0])[:256]
 
 
-def _indexed_file(row: FileRow, roots: dict[str, str]) -> IndexedFile:
+_FILE_COLUMNS = ("id", "root", "rel_path", "size", "fields", "width", "height")
+
+
+def _indexed_file(row: Any, roots: dict[str, str]) -> IndexedFile:
     base = roots.get(row.root, "")
     return IndexedFile(
         id=row.id,
