@@ -83,39 +83,41 @@ def in_shard(rel_path: str, shard: tuple[int, int] | None) -> bool:
 
 
 def walk(root: Path, unreadable: list[str]) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
-    """(folder relative to root, [(rel_path, stat)]) for every folder, depth first, in a stable
-    order. Half-written temporary files of ExifTool and wirefix are skipped; a folder that cannot
-    be listed is reported in `unreadable` (its files are then not marked gone)."""
+    """(folder relative to root, [(rel_path, stat)]) for every folder, depth first.
+
+    ExifTool's temporary files (`*_exiftool_tmp`, `*_original`) have no image suffix and ours
+    start with `.wirefix-`: both are skipped, being half-written. A folder that cannot be
+    listed is reported in `unreadable` (its files are then not marked gone).
+    """
     stack = [""]
     base = str(root)
     while stack:
         rel_dir = stack.pop()
         try:
             with os.scandir(os.path.join(base, rel_dir) if rel_dir else base) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = list(it)  # unsorted: each folder is compared as a whole anyway
         except OSError:
             unreadable.append(rel_dir)
             continue
         files, subdirs = [], []
-        for entry in entries:
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        for entry in entries:  # the hot loop of a rescan: cheapest test first
             name = entry.name
-            if name.startswith(".wirefix-") or name.endswith(("_exiftool_tmp", "_original")):
-                continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
+            dot = name.rfind(".")
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    subdirs.append(rel)
-                elif entry.is_file(follow_symlinks=False) and _is_image(name):
-                    files.append((rel, entry.stat(follow_symlinks=False)))
+                if (
+                    dot > 0
+                    and name[dot:].lower() in IMAGE_SUFFIXES
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    if not name.startswith(".wirefix-"):  # our half-written temporary files
+                        files.append((prefix + name, entry.stat(follow_symlinks=False)))
+                elif entry.is_dir(follow_symlinks=False):
+                    subdirs.append(prefix + name)
             except OSError:
                 continue  # vanished while we looked
         yield rel_dir, files
         stack.extend(reversed(subdirs))
-
-
-def _is_image(name: str) -> bool:
-    dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in IMAGE_SUFFIXES
 
 
 def scan(
@@ -151,7 +153,7 @@ def _scan_root(
     size = 0
     for rel_dir, files in walk(folder, unreadable):
         visited.add(rel_dir)
-        batch.append((rel_dir, [f for f in files if in_shard(f[0], shard)]))
+        batch.append((rel_dir, [f for f in files if in_shard(f[0], shard)] if shard else files))
         size += len(files) + 1
         if size >= PLAN_BATCH:
             _plan(db, name, str(folder), batch, pool, writer, shard, summary, progress)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -27,8 +26,7 @@ def norm_name(value: str) -> str:
     return " ".join(nfc(value).casefold().split())
 
 
-@dataclass(frozen=True)
-class FileState:
+class FileState(NamedTuple):  # a tuple: a rescan builds one per file
     id: int
     rel_path: str
     size: int
