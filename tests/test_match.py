@@ -267,3 +267,18 @@ def test_thresholds_are_configurable() -> None:
     assert match(KILL_BY_REF, files, strict)[0].decision == "review"
     assert ("id", "000_kill1") in notice_keys(KILL_BY_REF)
     assert ("slug", "iraq-conflict") in notice_keys(KILL_BY_SLUG)
+
+
+def test_a_credit_correction_never_searches_by_agency_alone() -> None:
+    credit = _notice(
+        kind="correction",
+        corrections=[Correction("credit", "JANE DOE/AFP", "JOHN ROE/AFP")],
+        event=Event(date="2017-03-01"),
+    )
+    assert notice_keys(credit) == {("name", "jane doe")}
+    only_agency = _notice(
+        kind="correction",
+        corrections=[Correction("credit", "AFP", "Reuters")],
+        event=Event(date="2017-03-01"),
+    )
+    assert notice_keys(only_agency) == {("date", "2017-03-01")}

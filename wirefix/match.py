@@ -70,12 +70,18 @@ def notice_keys(notice: Notice) -> set[tuple[str, str]]:
             continue
         keys.add(("id", norm_key(value)))
         keys.add(("fname", file_stem(value)))
+    agency = norm_key(notice.agency or "")
+    unnamed = False  # a correction whose wrong value names no one: search the event's day
     for correction in notice.corrections:
         if correction.field in ("byline", "credit"):
-            keys.update(("name", norm_key(p)) for p in correction.erroneous.split("/"))
+            # "JOHN DOE/AFP": the person's name, never the agency alone (half the store).
+            parts = [norm_key(p) for p in correction.erroneous.replace(",", "/").split("/")]
+            names = {("name", p) for p in parts if p and p != agency}
+            keys.update(names)
+            unnamed = unnamed or not names
     if notice.photographer:
         keys.add(("name", norm_key(notice.photographer)))
-    if notice.event.date and _needs_event_search(notice):
+    if notice.event.date and (unnamed or _needs_event_search(notice)):
         keys.add(("date", notice.event.date))
     return {(k, v) for k, v in keys if v}
 

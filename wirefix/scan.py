@@ -252,14 +252,14 @@ class _Writer:
     def add(self, rows: list[dict[str, Any]]) -> None:
         self.rows.extend(rows)
         self.summary.failed += sum(r["state"] == "failed" for r in rows)
+        if self.progress:
+            self.progress("read", len(rows))
         if len(self.rows) >= WRITE_BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
             self.db.save_files(self.root, self.rows)
-            if self.progress:
-                self.progress("read", len(self.rows))
             self.rows = []
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wirefix.model import Notice, canonical_json
@@ -142,12 +142,19 @@ class Database(FileIndex):
     # -- store roots and files ------------------------------------------------------------
 
     def ensure_root(self, name: str, path: str) -> None:
-        with self.session() as s:
-            row = s.get(StoreRootRow, name)
-            if row is None:
-                s.add(StoreRootRow(name=name, path=path))
-            elif row.path != path:
-                row.path = path
+        """Name a store root; shards starting at once on several hosts may race to create it."""
+        for attempt in range(2):
+            try:
+                with self.session() as s:
+                    row = s.get(StoreRootRow, name)
+                    if row is None:
+                        s.add(StoreRootRow(name=name, path=path))
+                    elif row.path != path:
+                        row.path = path
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     def roots(self) -> dict[str, str]:
         with self.session() as s:
