@@ -113,7 +113,10 @@ def test_shards_split_the_store_without_overlap(cli: Cli, tmp_path: Path) -> Non
     assert cli("scan", str(store), "--shard", "3/2", check=2).stderr.startswith("error:")
 
 
-def test_a_killed_scan_keeps_its_work_and_resumes(sqlite_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_a_killed_scan_keeps_its_work_and_resumes(
+    sqlite_url: str, tmp_path: Path, sig: signal.Signals
+) -> None:
     store = tmp_path / "store"
     total = 3000
     _photos(store, total, per_dir=100)
@@ -137,8 +140,9 @@ def test_a_killed_scan_keeps_its_work_and_resumes(sqlite_url: str, tmp_path: Pat
             break
     if proc.poll() is not None:
         pytest.skip("the scan finished before it could be killed")
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    os.kill(proc.pid, sig)
+    code = proc.wait(timeout=60)
+    assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
     kept = len(_rows(sqlite_url))
     assert 1000 <= kept < total
     orphans = ["?"]
