@@ -36,9 +36,10 @@ def generate(store: Path, count: int) -> None:
     """News JPEGs of realistic shape: EXIF + IPTC (UTF-8) + XMP, 100 per folder, two sizes."""
     for i in range(count):
         who = f"PHOTOGRAPHER {i % 300}"
-        day = f"20{14 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        folder = i // 100  # one folder per day, as agencies deliver
+        day = f"20{14 + folder % 10}-{1 + folder % 12:02d}-{1 + folder % 28:02d}"
         g.news_photo(
-            store / f"{day[:4]}/{day[5:7]}/{i // 100:04d}/AFP-{i:06d}.jpg",
+            store / f"{day[:4]}/{day[5:7]}/{day[8:]}-{folder:04d}/AFP-{i:06d}.jpg",
             byline=who,
             credit=f"{who}/AFP",
             source="AFP",

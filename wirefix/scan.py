@@ -38,7 +38,7 @@ IMAGE_SUFFIXES = {
     ".dng",
     ".psd",
 }
-PLAN_BATCH = 2000  # files compared with the index per query round
+PLAN_BATCH = 5000  # files compared with the index per query round
 READ_BATCH = 100  # files per worker task
 WRITE_BATCH = 1000  # rows per transaction
 

@@ -143,6 +143,12 @@ class Database(FileIndex):
 
     def ensure_root(self, name: str, path: str) -> None:
         """Name a store root; shards starting at once on several hosts may race to create it."""
+        with self.engine.connect() as conn:  # the usual case, read-only: nothing to write
+            known = conn.execute(
+                select(StoreRootRow.path).where(StoreRootRow.name == name)
+            ).scalar_one_or_none()
+        if known == path:
+            return
         for attempt in range(2):
             try:
                 with self.session() as s:
