@@ -189,17 +189,18 @@ def _plan(
         return
     known = {s.rel_path: s for s in db.file_states(root, [d for d, _ in batch])}
     todo: list[tuple[str, int, int, int]] = []
-    seen = 0
+    seen = unchanged = 0
     for _, files in batch:
-        for rel, st in files:
-            seen += 1
-            bad_name = not _utf8_name(rel)
+        seen += len(files)
+        for rel, st in files:  # the other hot loop of a rescan
+            old = known.pop(rel, None)
+            bad_name = old is None and not _utf8_name(rel)
             if bad_name:
                 rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            old = known.pop(rel, None)
+                old = known.pop(rel, None)
             if old is not None and old.state != "gone":
                 if (old.size, old.mtime_ns, old.inode) == (st.st_size, st.st_mtime_ns, st.st_ino):
-                    summary.unchanged += 1
+                    unchanged += 1
                     continue
                 summary.changed += 1
             else:
@@ -209,6 +210,7 @@ def _plan(
                 continue
             todo.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
     summary.seen += seen
+    summary.unchanged += unchanged
     gone = [s.id for s in known.values() if s.state != "gone" and in_shard(s.rel_path, shard)]
     if gone:
         db.mark_gone(gone)
