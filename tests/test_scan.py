@@ -82,6 +82,11 @@ def test_scan_records_odd_files_and_rescans_incrementally(cli: Cli, tmp_path: Pa
     assert rows["odd/Ünïcødé 写真.jpg"][:2] == ("indexed", "fast")
     assert rows["odd/-n.jpg"][:2] == ("indexed", "fast")
     assert rows["d000/photo-00001.jpg"][:2] == ("indexed", "fast")
+    db = Database(cli.env["WIREFIX_DB_URL"])
+    assert {(rel, why) for _, rel, why in db.failed_files()} == set(failed.items())
+    db.close()
+    table = cli("scan", str(tmp_path / "store" / "odd")).stdout  # a second root, table view
+    assert "not indexed" in table and "zero-byte file" in table
 
     again = cli.json("scan", str(store))
     assert again == {**summary, "new": 0, "unchanged": 129, "failed": 0}

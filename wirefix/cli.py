@@ -248,8 +248,11 @@ def scan(
             ["seen", "new", "changed", "unchanged", "gone", "failed"],
             [list(summary.to_dict().values())],
         )
-    if summary.failed:
-        note(f"{summary.failed} file(s) could not be read; `wirefix report` lists them")
+    if summary.failed and not as_json:
+        table("not indexed", ["file", "reason"], [list(f) for f in summary.failures])
+        more = summary.failed - len(summary.failures)
+        if more > 0:
+            note(f"and {more} more; each reason is kept in the index (files.state = failed)")
 
 
 def _candidate_dict(c: Candidate) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import signal
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,13 @@ class ScanSummary:
     unchanged: int = 0
     gone: int = 0
     failed: int = 0
+    #: (rel_path, reason) of the first files that failed in this scan, for the table view.
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        data = asdict(self)
+        del data["failures"]
+        return data
 
 
 def root_name(path: str | Path) -> str:
@@ -253,7 +257,11 @@ class _Writer:
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         self.rows.extend(rows)
-        self.summary.failed += sum(r["state"] == "failed" for r in rows)
+        for row in rows:
+            if row["state"] == "failed":
+                self.summary.failed += 1
+                if len(self.summary.failures) < 20:
+                    self.summary.failures.append((row["rel_path"], row["error"]))
         if self.progress:
             self.progress("read", len(rows))
         if len(self.rows) >= WRITE_BATCH:

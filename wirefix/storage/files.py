@@ -151,6 +151,17 @@ class FileIndex:
                 )
                 s.execute(delete(FileKeyRow).where(FileKeyRow.file_id.in_(chunk)))
 
+    def failed_files(self, limit: int = 1000) -> list[tuple[str, str, str | None]]:
+        """(root, rel_path, reason) of files the scan could not index, for reports."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(FileRow.root, FileRow.rel_path, FileRow.error)
+                .where(FileRow.state == "failed")
+                .order_by(FileRow.root, FileRow.rel_path)
+                .limit(limit)
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
     def file_counts(self) -> dict[str, int]:
         with self.session() as s:
             rows = s.execute(select(FileRow.state, func.count()).group_by(FileRow.state))
