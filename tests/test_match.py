@@ -183,6 +183,7 @@ CORRECTION = _notice(
     caption=f"{DARAA} / AFP / MOHAMAD ABAZEED",
 )
 KILL_BY_SLUG = _notice(identifiers={"object_name": "IRAQ-CONFLICT"})
+KILL_BY_REF_NO_DATE = _notice(identifiers={"transmission_ref": "000_KILL1"})
 
 EXPECTED = {
     "kill by reference and date": (
@@ -194,6 +195,15 @@ EXPECTED = {
         KILL_BY_EVENT,
         {"afp/2017/03/01/IRAQ-CONFLICT-000_KILL1.jpg", "web/2017-03-01/mosul-w320.jpg"},
         set(),
+    ),
+    "kill by a reused reference, no date": (
+        KILL_BY_REF_NO_DATE,
+        set(),
+        {
+            "afp/2017/03/01/IRAQ-CONFLICT-000_KILL1.jpg",
+            "web/2017-03-01/mosul-w320.jpg",
+            "afp/2015/06/10/IRAQ-CONFLICT-000_KILL1.jpg",
+        },
     ),
     "kill naming only the photographer": (KILL_BY_NAME_ONLY, set(), set()),
     "kill naming only a story slug": (KILL_BY_SLUG, set(), set()),

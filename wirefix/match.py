@@ -204,6 +204,14 @@ def _reused_identifiers(candidates: list[Candidate]) -> None:
                 c.decision, c.capped_by = "no", "identifier reused: another file has it on the date"
             elif c.decision == "no" and c.capped_by is None:
                 c.decision, c.capped_by = "review", "identifier equal but the date differs"
+    # Without a date in the notice, a reference on photos of different days is ambiguous.
+    named = [c for c in candidates if "identifier" in _names(c)]
+    days = {tuple(sorted(c.file.fields.get("date", []))) for c in named}
+    if len(days) > 1 and not any("event_date" in _names(c) for c in named):
+        for c in named:
+            if c.decision == "auto":
+                c.decision = "review"
+                c.capped_by = "identifier on photos of different dates; the notice gives none"
 
 
 def _erroneous_carriers(notice: Notice, file: IndexedFile) -> list[str]:
