@@ -207,3 +207,25 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
     )
     with pytest.raises(fastread.Empty):
         fastread.read(str(tmp_path / "zero.jpg"))
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_fast_path_agrees_with_exiftool_on_damaged_files(
+    corpus: Path, et: ExifTool, tmp_path: Path, seed: int
+) -> None:
+    """Bytes flipped in the metadata of real JPEGs: the fast path agrees or steps aside."""
+    import random
+
+    sources = [p.read_bytes() for p in sorted(corpus.glob("*.jpg")) if p.stat().st_size > 100]
+    rng = random.Random(seed)
+    paths = []
+    for n in range(200):
+        data = bytearray(rng.choice(sources))
+        for _ in range(rng.randrange(1, 4)):
+            data[rng.randrange(min(len(data), 4000))] = rng.randrange(256)
+        path = tmp_path / f"damaged-{n}.jpg"
+        path.write_bytes(bytes(data))
+        paths.append(path)
+    diffs, fallbacks = differences(paths, et)
+    assert diffs == {}
+    assert len(fallbacks) < 100

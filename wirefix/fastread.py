@@ -163,6 +163,8 @@ def _segments(fh: Any, data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int,
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             pos += 2
             continue
+        if marker not in _KNOWN_MARKERS:
+            raise Fallback(f"unexpected JPEG marker 0x{marker:02X}")  # ExifTool stops there
         length = struct.unpack_from(">H", data, pos + 2)[0]
         end = pos + 2 + length
         if length < 2:
@@ -180,6 +182,9 @@ def _segments(fh: Any, data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int,
         pos = end
 
 
+#: Segments with a length that ExifTool walks past: SOFn, DHT, DAC, DQT, DNL, DRI, DHP, EXP,
+#: APPn, COM.
+_KNOWN_MARKERS = {*range(0xC0, 0xD0), *range(0xDB, 0xE0), *range(0xE0, 0xF0), 0xFE}
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -227,8 +232,10 @@ def _read_ifd(
     sub = None
     for i in range(count):
         tag, typ, n, value = struct.unpack_from(end + "HHI4s", tiff, offset + 2 + 12 * i)
+        if not 1 <= typ <= 13:
+            raise Fallback("bad EXIF entry format")  # ExifTool drops the rest of the IFD
         if want_sub and tag == 0x8769:
-            sub = struct.unpack(end + "I", value)[0] if typ in (4, 13) else None
+            sub = struct.unpack(end + "I", value)[0] if typ in (4, 13) and n == 1 else None
             if sub is None:
                 raise Fallback("odd ExifIFD pointer")
             continue
@@ -379,7 +386,12 @@ def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:
         root = ElementTree.fromstring(packet.decode("utf-8").strip("\0 \r\n\t"))
     except Exception as exc:  # bad UTF-8 or malformed XML: ExifTool decides
         raise Fallback(f"XMP not parsed: {exc}") from exc
-    rdf = root if root.tag == f"{{{_RDF}}}RDF" else root.find(f"{{{_RDF}}}RDF")
+    if root.tag == f"{{{_RDF}}}RDF":
+        rdf = root
+    elif root.tag in ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta"):
+        rdf = root.find(f"{{{_RDF}}}RDF")
+    else:  # ExifTool would read the properties as nested in an unknown element
+        raise Fallback("XMP root is not x:xmpmeta or rdf:RDF")
     if rdf is None:
         raise Fallback("XMP without rdf:RDF")
     for desc in rdf:

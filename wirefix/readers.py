@@ -34,7 +34,7 @@ def close_worker_exiftool() -> None:
 
 def read_batch(folder: str, items: list[tuple[str, int, int, int]]) -> list[dict[str, Any]]:
     """Index rows for (rel_path, size, mtime_ns, inode) items under the absolute `folder`."""
-    rows: list[dict[str, Any] | None] = []
+    rows: list[dict[str, Any]] = []
     fallback: list[int] = []
     for i, (rel, size, mtime_ns, inode) in enumerate(items):
         base = {"rel_path": rel, "size": size, "mtime_ns": mtime_ns, "inode": inode}
@@ -51,10 +51,14 @@ def read_batch(folder: str, items: list[tuple[str, int, int, int]]) -> list[dict
         except OSError as exc:
             rows.append(_failed(base, f"unreadable: {exc.strerror or exc}", "fast"))
             continue
+        except Exception:  # a file the fast path chokes on is ExifTool's, never a failed scan
+            rows.append(base)
+            fallback.append(i)
+            continue
         rows.append(_indexed(base, record, "fast"))
     if fallback:
-        _read_with_exiftool(folder, [rows[i] for i in fallback])  # type: ignore[misc]
-    return rows  # type: ignore[return-value]
+        _read_with_exiftool(folder, [rows[i] for i in fallback])  # filled in place
+    return rows
 
 
 def _read_with_exiftool(folder: str, rows: list[dict[str, Any]]) -> None:
