@@ -131,6 +131,41 @@ def _tricky(folder: Path) -> dict[str, bytes]:
             [g.exif({0x010E: g.ascii_("Desc"), 0x8298: b" \0Ed"}, None, big_endian=True)]
         ),
         "exif-latin1.jpg": g.jpeg([g.exif({0x013B: "Müller".encode("latin-1") + b"\0"})]),
+        # Whitespace, empty items, entities, two rdf:Description, CR LF, a year-only date.
+        "xmp-whitespace.jpg": g.jpeg(
+            [
+                g.xmp(
+                    g.xmp_packet(
+                        "<photoshop:Credit>  AFP \n</photoshop:Credit><dc:creator><rdf:Seq>"
+                        "<rdf:li> A </rdf:li><rdf:li></rdf:li><rdf:li>\nB</rdf:li></rdf:Seq>"
+                        "</dc:creator><photoshop:City></photoshop:City>"
+                        "<photoshop:Source>A &amp; B &#233; &lt;x&gt;</photoshop:Source>"
+                    ).replace(
+                        b"</rdf:Description>",
+                        b'</rdf:Description><rdf:Description rdf:about="" xmlns:photoshop='
+                        b'"http://ns.adobe.com/photoshop/1.0/"><photoshop:Headline>H'
+                        b"</photoshop:Headline></rdf:Description>",
+                        1,
+                    )
+                )
+            ]
+        ),
+        "iptc-whitespace.jpg": g.jpeg(
+            [
+                g.photoshop(
+                    g.iptc(
+                        [
+                            g.UTF8,
+                            (2, 110, b"  AFP  "),
+                            (2, 80, b""),
+                            (2, 80, b"X"),
+                            (2, 55, b"2017"),
+                            (2, 120, b"cap\r\nline"),
+                        ]
+                    )
+                )
+            ]
+        ),
         "news.jpg": b"",
     }
     g.news_photo(
@@ -186,6 +221,8 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
         "xmp-big.jpg",
         "exif-le.jpg",
         "exif-be.jpg",
+        "xmp-whitespace.jpg",
+        "iptc-whitespace.jpg",
         "news.jpg",
     ):
         assert name not in fallbacks, (name, fallbacks.get(name))
