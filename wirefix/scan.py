@@ -169,7 +169,7 @@ def _scan_root(
     # Folders removed as a whole: their files are gone (unless we could not look inside).
     vanished = [
         d
-        for d in db.live_dirs(name) - visited
+        for d in db.known_dirs(name) - visited
         if not any(d == u or d.startswith(u + "/") or not u for u in unreadable)
     ]
     gone = [fid for fid, rel in db.files_in_dirs(name, vanished) if in_shard(rel, shard)]

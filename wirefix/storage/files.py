@@ -77,12 +77,11 @@ class FileIndex:
                 cursor.close()
         return found
 
-    def live_dirs(self, root: str) -> set[str]:
-        """Folders that hold files not yet marked gone (to find folders removed as a whole)."""
-        with self.session() as s:
-            rows = s.execute(
-                select(FileRow.dir).where(FileRow.root == root, FileRow.state != "gone").distinct()
-            )
+    def known_dirs(self, root: str) -> set[str]:
+        """Folders the index has files in (to find folders removed as a whole). Answered from
+        the (root, dir) index alone; folders whose files are all gone cost one empty lookup."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(FileRow.dir).where(FileRow.root == root).distinct())
             return {r[0] for r in rows if r[0] is not None}
 
     def files_in_dirs(self, root: str, dirs: Iterable[str]) -> list[tuple[int, str]]:
