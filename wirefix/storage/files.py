@@ -128,12 +128,16 @@ class FileIndex:
             for chunk in _chunks(list(ids.values())):
                 s.execute(delete(FileKeyRow).where(FileKeyRow.file_id.in_(chunk)))
             keys = [
-                {"file_id": ids[rec["rel_path"]], "kind": kind, "value": value}
+                (ids[rec["rel_path"]], kind, value)
                 for rec in records
                 for kind, value in rec.get("keys", ())
             ]
-            if keys:
-                s.execute(insert(FileKeyRow.__table__), keys)
+            if keys:  # ~8 per file: straight to the driver, SQLAlchemy's per-row work halved it
+                mark = "?" if self.is_sqlite else "%s"
+                s.connection().exec_driver_sql(
+                    f"INSERT INTO file_keys (file_id, kind, value) VALUES ({mark}, {mark}, {mark})",
+                    keys,
+                )
 
     def mark_gone(self, ids: Iterable[int]) -> None:
         """Gone files keep their row (and history) but leave the match prefilter."""
