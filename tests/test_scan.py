@@ -165,3 +165,24 @@ def test_a_killed_scan_keeps_its_work_and_resumes(
     assert resumed["new"] == total - kept
     rows = _rows(sqlite_url)
     assert len(rows) == total and {r[0] for r in rows.values()} == {"indexed"}
+
+
+def test_transient_failures_are_retried_broken_files_are_not(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    _photos(store, 3)
+    (store / "zero.jpg").write_bytes(b"")
+    cli = Cli(sqlite_url, tmp_path / "home")
+    assert cli.json("scan", str(store))["failed"] == 1
+    db = Database(sqlite_url)
+    with db.engine.begin() as conn:  # as if the NFS mount had hiccupped during the last scan
+        conn.exec_driver_sql(
+            "UPDATE files SET state = 'failed', error = 'unreadable: Input/output error' "
+            "WHERE rel_path = 'd000/photo-00001.jpg'"
+        )
+    db.close()
+    again = cli.json("scan", str(store))
+    assert (again["changed"], again["unchanged"], again["failed"]) == (1, 3, 0)
+    assert _rows(sqlite_url)["d000/photo-00001.jpg"][:2] == ("indexed", "fast")
+    assert _rows(sqlite_url)["zero.jpg"][0] == "failed"

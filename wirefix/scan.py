@@ -24,6 +24,7 @@ from typing import Any
 
 from wirefix import readers
 from wirefix.storage import Database
+from wirefix.storage.files import FileState
 
 IMAGE_SUFFIXES = {
     ".jpg",
@@ -203,7 +204,11 @@ def _plan(
                 rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                 old = known.pop(rel, None)
             if old is not None and old.state != "gone":
-                if (old.size, old.mtime_ns, old.inode) == (st.st_size, st.st_mtime_ns, st.st_ino):
+                if (old.size, old.mtime_ns, old.inode) == (
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ino,
+                ) and not _transient(old):
                     unchanged += 1
                     continue
                 summary.changed += 1
@@ -225,6 +230,14 @@ def _plan(
     for start in range(0, len(todo), READ_BATCH):
         for rows in pool.submit(folder, todo[start : start + READ_BATCH]):
             writer.add(rows)
+
+
+def _transient(state: FileState) -> bool:
+    """Failures that may clear without the file changing (permissions, network mounts, an
+    ExifTool hang) are tried again on every scan; a broken file is not."""
+    return state.state == "failed" and (state.error or "").startswith(
+        ("unreadable", "ExifTool: ExifTool did not answer", "ExifTool: ExifTool exited")
+    )
 
 
 def _utf8_name(rel: str) -> bool:

@@ -34,6 +34,7 @@ class FileState(NamedTuple):  # a tuple: a rescan builds one per file
     mtime_ns: int
     inode: int
     state: str
+    error: str | None
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -68,7 +69,7 @@ class FileIndex:
             try:
                 for chunk in _chunks(list(dirs)):
                     cursor.execute(
-                        "SELECT id, rel_path, size, mtime_ns, inode, state FROM files "
+                        "SELECT id, rel_path, size, mtime_ns, inode, state, error FROM files "
                         f"WHERE root = {mark} AND dir IN ({', '.join([mark] * len(chunk))})",
                         [root, *chunk],
                     )
