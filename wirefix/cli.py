@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from wirefix import __version__, audit, pipeline
 from wirefix import report as report_mod
@@ -34,6 +40,7 @@ from wirefix.ingest import parse_sources
 from wirefix.model import Candidate, Notice
 from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
+from wirefix.scan import parse_shard
 from wirefix.scan import scan as scan_store
 from wirefix.storage import Database, DatabaseError
 
@@ -234,33 +241,53 @@ def scan(
     roots: Annotated[list[Path], typer.Argument(help="Folders of the media store.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Reader processes (default: one per core).")
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option("--shard", help="Scan only part i of n (e.g. 2/4), to split across hosts."),
+    ] = None,
 ) -> None:
     """Index the media store incrementally: unchanged files are not read again.
 
-    Example: wirefix scan /srv/photos
+    Example: wirefix scan /srv/photos --shard 1/2
     """
     for root in roots:
         if not root.is_dir():
             raise Failure(f"{root}: not a folder")
-    with open_db(db) as database, open_exiftool() as et:
+    try:
+        part = parse_shard(shard) if shard else None
+    except ValueError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+    with open_db(db) as database:
         named = pipeline.store_roots([str(r) for r in roots])
         with Progress(
             TextColumn("scanning"),
             BarColumn(),
             MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}"),
+            TextColumn("{task.fields[rate]} files/s"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[seen]} seen"),
             console=console,
             transient=True,
             disable=as_json or not console.is_terminal,
         ) as progress:
-            task = progress.add_task("scan", total=None, current="")
-            summary = scan_store(
-                database,
-                named,
-                et,
-                on_file=lambda rel: progress.update(task, advance=1, current=rel),
-            )
+            task = progress.add_task("scan", total=0, seen=0, rate="-")
+            counts = {"seen": 0, "queued": 0, "read": 0}
+
+            def on_progress(kind: str, n: int) -> None:
+                counts[kind] += n
+                speed = progress.tasks[0].speed
+                progress.update(
+                    task,
+                    total=counts["queued"],
+                    completed=counts["read"],
+                    seen=counts["seen"],
+                    rate=f"{speed:,.0f}" if speed else "-",
+                )
+
+            summary = scan_store(database, named, workers=workers, shard=part, progress=on_progress)
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -269,8 +296,11 @@ def scan(
             ["seen", "new", "changed", "unchanged", "gone", "failed"],
             [list(summary.to_dict().values())],
         )
-    if summary.failed:
-        note(f"{summary.failed} file(s) could not be read; `wirefix report` lists them")
+    if summary.failed and not as_json:
+        table("not indexed", ["file", "reason"], [list(f) for f in summary.failures])
+        more = summary.failed - len(summary.failures)
+        if more > 0:
+            note(f"and {more} more; each reason is kept in the index (files.state = failed)")
 
 
 def _candidate_dict(c: Candidate) -> dict[str, Any]:

@@ -1,141 +1,217 @@
 """Stage 2b, match: which indexed files a notice concerns, how sure, and why (SPEC §5).
 
 In the manner of beets' autotagger: each piece of evidence is named, has a configured weight and a
-strength in 0..1, and is shown to the user. The score is the sum of the points, clamped to 0..1.
-The decision then applies caps, because precision comes first:
+strength in 0..1, and is shown to the user. The score is the sum of the points, clamped to 0..1;
+thresholds turn it into `auto` / `review` / `no`, and caps hold it down because precision comes
+first (docs/matching.md explains each with an example):
 
 - a correction needs the erroneous value in the file: a file without it is already right (`no`);
-- `auto` needs an identifier, or the event date together with the place or the caption; a name
-  alone never reaches `auto`, so a photographer's other photos are never rewritten;
-- a date that contradicts the notice counts against the file.
+- `auto` needs an identifier, or the event date together with a near-identical caption; a name,
+  a date, a place, an agency or a story slug never reaches `auto` on its own;
+- an identifier whose file was taken on another date than the notice says is a reused reference:
+  `no` when another file has both, `review` otherwise;
+- a file credited only to another agency is `no` unless an identifier ties it to the notice;
+- a notice that is not fully parsed never makes `auto`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from wirefix.model import Candidate, Evidence, IndexedFile, Notice, nfc
-from wirefix.storage.database import norm_name
+from wirefix.storage.files import norm_name
+from wirefix.tagmap import file_stem, norm_key
 
 #: Weights of each kind of evidence (beets' `distance_weights`). Configurable per store.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "identifier": 1.0,
-    "erroneous_value": 0.3,
-    "agency": 0.1,
+    "identifier": 1.0,  # transmission reference / photo id / Getty asset id equal
+    "original_filename": 0.6,  # the notice's file name is the file's original name
+    "slug": 0.1,  # object name equal: a story slug, shared by many photos
+    "erroneous_value": 0.3,  # the value the notice corrects is in the file
+    "photographer": 0.1,  # byline names the notice's photographer
+    "agency": 0.1,  # credit / source names the notice's agency
+    "other_agency": -0.3,  # credit / source name someone else only
     "event_date": 0.25,
     "date_mismatch": -0.6,
-    "place": 0.15,
-    "caption": 0.3,
-    "rendition": 0.2,
+    "place": 0.15,  # city or country of the event
+    "caption": 0.3,  # times the caption similarity (0..1)
+    "rendition": 0.2,  # smaller copy of a file decided `auto`
 }
+
+#: Evidence that makes a `no` worth listing (the look-alikes a person may ask about).
+_NOTABLE = {"identifier", "original_filename", "slug", "erroneous_value", "photographer", "caption"}
+_ID_FIELDS = ("transmission_ref", "image_id")
+_NO_STRONG_EVIDENCE = "no identifier, and not the event's date with its caption"
 
 
 @dataclass(frozen=True)
 class MatchConfig:
-    """Thresholds: score >= auto -> `auto` (if no cap applies), >= review -> `review`."""
+    """score >= auto_threshold -> `auto` (unless capped); >= review_threshold -> `review`."""
 
     auto_threshold: float = 0.75
     review_threshold: float = 0.35
-    caption_min_similarity: float = 0.6
+    caption_min_similarity: float = 0.6  # below this the caption is no evidence at all
+    caption_auto_similarity: float = 0.85  # without an identifier, `auto` needs date + this
+    max_candidates: int = 20000
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
 
-_ID_FIELDS = ("transmission_ref", "object_name", "original_filename", "image_id")
+def notice_keys(notice: Notice) -> set[tuple[str, str]]:
+    """(kind, value) keys of `file_keys` that can tie a file to `notice` (the SQL prefilter)."""
+    keys: set[tuple[str, str]] = set()
+    for name, value in notice.identifiers.items():
+        if not value:
+            continue
+        if name == "object_name":
+            keys.add(("slug", norm_key(value)))
+            continue
+        keys.add(("id", norm_key(value)))
+        keys.add(("fname", file_stem(value)))
+    agency = norm_key(notice.agency or "")
+    unnamed = False  # a correction whose wrong value names no one: search the event's day
+    for correction in notice.corrections:
+        if correction.field in ("byline", "credit"):
+            # "JOHN DOE/AFP": the person's name, never the agency alone (half the store).
+            parts = [norm_key(p) for p in correction.erroneous.replace(",", "/").split("/")]
+            names = {("name", p) for p in parts if p and p != agency}
+            keys.update(names)
+            unnamed = unnamed or not names
+    if notice.photographer:
+        keys.add(("name", norm_key(notice.photographer)))
+    if notice.event.date and (unnamed or _needs_event_search(notice)):
+        keys.add(("date", notice.event.date))
+    return {(k, v) for k, v in keys if v}
+
+
+def _needs_event_search(notice: Notice) -> bool:
+    """Files of the event day are searched unless names or identifiers already pin them down."""
+    if any(v for k, v in notice.identifiers.items() if k != "object_name"):
+        return False
+    return notice.kind != "correction" or any(
+        c.field not in ("byline", "credit") for c in notice.corrections
+    )
 
 
 def match(
-    notice: Notice, files: list[IndexedFile], config: MatchConfig | None = None
+    notice: Notice, files: Iterable[IndexedFile], config: MatchConfig | None = None
 ) -> list[Candidate]:
-    """Score every file against `notice`; returns candidates best first (decision `no` included,
-    so the user can see why a look-alike was left alone)."""
+    """Score every file against `notice`; candidates best first. `no` candidates with notable
+    evidence stay in the list, so the user can see why a look-alike was left alone."""
     config = config or MatchConfig()
     candidates = [_score(notice, f, config) for f in files]
+    _reused_identifiers(candidates)
     _link_renditions(candidates, config)
-    candidates.sort(key=lambda c: (-c.score, c.file.rel_path))
-    return candidates
+    kept = [c for c in candidates if c.decision != "no" or _NOTABLE & _names(c)]
+    kept.sort(key=lambda c: (-c.score, c.file.rel_path))
+    return kept
+
+
+def _names(c: Candidate) -> set[str]:
+    return {e.name for e in c.evidence}
 
 
 def _score(notice: Notice, file: IndexedFile, config: MatchConfig) -> Candidate:
     w = config.weights
-    evidence: list[Evidence] = []
+    ev: list[Evidence] = []
 
-    ids = {v.casefold() for v in notice.identifiers.values() if v}
-    file_ids = {v.casefold(): (name, v) for name in _ID_FIELDS for v in file.fields.get(name, [])}
-    shared = sorted(set(file_ids) & ids)
-    if shared:
-        name, value = file_ids[shared[0]]
-        evidence.append(Evidence("identifier", w["identifier"], 1.0, f"{name} is {value}"))
+    def add(name: str, detail: str, strength: float = 1.0) -> None:
+        ev.append(Evidence(name, w[name], strength, detail))
+
+    ids = {norm_key(v): k for k, v in notice.identifiers.items() if v and k != "object_name"}
+    for fname in _ID_FIELDS:
+        hit = next((v for v in file.fields.get(fname, []) if norm_key(v) in ids), None)
+        if hit:
+            add("identifier", f"{fname} is {hit}")
+            break
+    stems = {file_stem(v) for v in ids}
+    own = [*file.fields.get("original_filename", []), file.rel_path]
+    hit = next((v for v in own if file_stem(v) in stems), None)
+    if hit:
+        add("original_filename", f"original file name {file_stem(hit)}")
+    slug = notice.identifiers.get("object_name")
+    if slug and any(norm_key(v) == norm_key(slug) for v in file.fields.get("object_name", [])):
+        add("slug", f"object name {slug} (a story slug, shared by many photos)")
 
     carriers = _erroneous_carriers(notice, file)
     if carriers:
-        evidence.append(
-            Evidence("erroneous_value", w["erroneous_value"], 1.0, "carries " + "; ".join(carriers))
-        )
-
-    if notice.agency and any(
-        notice.agency.casefold() in v.casefold()
-        for v in file.fields.get("credit", []) + file.fields.get("source", [])
+        add("erroneous_value", "carries " + "; ".join(carriers))
+    if notice.photographer and any(
+        norm_key(notice.photographer) == norm_key(v) for v in file.fields.get("byline", [])
     ):
-        evidence.append(
-            Evidence("agency", w["agency"], 1.0, f"credit/source names {notice.agency}")
-        )
+        add("photographer", f"byline is {notice.photographer}")
 
-    file_dates = set(file.fields.get("date", []))
-    if notice.event.date and file_dates:
-        if notice.event.date in file_dates:
-            evidence.append(
-                Evidence("event_date", w["event_date"], 1.0, f"taken {notice.event.date}")
-            )
+    credits = file.fields.get("credit", []) + file.fields.get("source", [])
+    if notice.agency and credits:
+        if any(notice.agency.casefold() in v.casefold() for v in credits):
+            add("agency", f"credit/source names {notice.agency}")
         else:
-            evidence.append(
-                Evidence(
-                    "date_mismatch",
-                    w["date_mismatch"],
-                    1.0,
-                    f"taken {sorted(file_dates)[0]}, notice says {notice.event.date}",
-                )
-            )
+            add("other_agency", f"credited to {credits[0]}, not {notice.agency}")
+
+    dates = sorted(set(file.fields.get("date", [])))
+    if notice.event.date and dates and not any(c.field == "date" for c in notice.corrections):
+        if notice.event.date in dates:
+            add("event_date", f"taken {notice.event.date}")
+        else:
+            add("date_mismatch", f"taken {dates[0]}, notice says {notice.event.date}")
 
     place = _place(notice, file)
     if place:
-        evidence.append(Evidence("place", w["place"], 1.0, f"place {place}"))
-
+        add("place", f"place {place}")
     similarity = _caption_similarity(notice, file)
     if similarity >= config.caption_min_similarity:
-        evidence.append(
-            Evidence("caption", w["caption"], similarity, f"caption {similarity:.0%} similar")
-        )
-
-    return _decide(notice, file, evidence, config)
+        add("caption", f"caption {similarity:.0%} similar", similarity)
+    return _decide(notice, file, ev, config)
 
 
 def _decide(
     notice: Notice, file: IndexedFile, evidence: list[Evidence], config: MatchConfig
 ) -> Candidate:
     names = {e.name for e in evidence}
-    score = max(0.0, min(1.0, sum(e.points for e in evidence)))
+    score = round(max(0.0, min(1.0, sum(e.points for e in evidence))), 4)
+    decision = (
+        "auto"
+        if score >= config.auto_threshold
+        else "review"
+        if score >= config.review_threshold
+        else "no"
+    )
     cap: str | None = None
+    identified = bool({"identifier", "original_filename"} & names) and "date_mismatch" not in names
+    caption = max((e.strength for e in evidence if e.name == "caption"), default=0.0)
+    event = "event_date" in names and caption >= config.caption_auto_similarity
     if notice.kind == "correction" and "erroneous_value" not in names:
-        cap = "does not carry the erroneous value: already right or not concerned"
-        decision = "no"
-    else:
-        decision = (
-            "auto"
-            if score >= config.auto_threshold
-            else "review"
-            if score >= config.review_threshold
-            else "no"
-        )
-        strong_event = "event_date" in names and ({"place", "caption"} & names)
-        if decision == "auto" and "identifier" not in names and not strong_event:
-            decision, cap = "review", "no identifier and no event date with place or caption"
-        if decision == "auto" and notice.status != "parsed":
-            decision, cap = "review", f"notice is {notice.status}"
-    return Candidate(
-        file=file, score=round(score, 4), decision=decision, evidence=evidence, capped_by=cap
-    )  # type: ignore[arg-type]
+        decision, cap = "no", "does not carry the erroneous value: already right or not concerned"
+    elif not identified and "other_agency" in names:
+        decision, cap = "no", f"credited to another agency than {notice.agency}"
+    elif decision == "auto" and not identified and not event:
+        decision, cap = "review", _NO_STRONG_EVIDENCE
+    if decision == "auto" and notice.status != "parsed":
+        decision, cap = "review", f"notice is {notice.status}"
+    return Candidate(file=file, score=score, decision=decision, evidence=evidence, capped_by=cap)  # type: ignore[arg-type]
+
+
+def _reused_identifiers(candidates: list[Candidate]) -> None:
+    """A transmission reference reused on another day names another photo: when some file has
+    both the identifier and the notice's date, the others with the identifier are `no`."""
+    exact = any({"identifier", "event_date"} <= _names(c) for c in candidates)
+    for c in candidates:
+        names = _names(c)
+        if "identifier" in names and "date_mismatch" in names and c.decision != "auto":
+            if exact:
+                c.decision, c.capped_by = "no", "identifier reused: another file has it on the date"
+            elif c.decision == "no" and c.capped_by is None:
+                c.decision, c.capped_by = "review", "identifier equal but the date differs"
+    # Without a date in the notice, a reference on photos of different days is ambiguous.
+    named = [c for c in candidates if "identifier" in _names(c)]
+    days = {tuple(sorted(c.file.fields.get("date", []))) for c in named}
+    if len(days) > 1 and not any("event_date" in _names(c) for c in named):
+        for c in named:
+            if c.decision == "auto":
+                c.decision = "review"
+                c.capped_by = "identifier on photos of different dates; the notice gives none"
 
 
 def _erroneous_carriers(notice: Notice, file: IndexedFile) -> list[str]:
@@ -156,6 +232,9 @@ def _place(notice: Notice, file: IndexedFile) -> str | None:
     for city in file.fields.get("city", []):
         if len(city) > 2 and norm_name(city) in haystack:
             return city
+    country = notice.event.country
+    if country and any(norm_key(v) == norm_key(country) for v in file.fields.get("country", [])):
+        return country
     return None
 
 
@@ -174,7 +253,8 @@ def _caption_similarity(notice: Notice, file: IndexedFile) -> float:
 
 
 def _link_renditions(candidates: list[Candidate], config: MatchConfig) -> None:
-    """A smaller copy of a matched photo (same caption and date, other size) is its rendition."""
+    """A smaller copy of an `auto` file (same identifier, or same caption and date at another
+    size) is reported as its rendition, and is `auto` too unless a cap says otherwise."""
     matched = [c for c in candidates if c.decision == "auto"]
     for c in candidates:
         for parent in matched:
@@ -190,15 +270,21 @@ def _link_renditions(candidates: list[Candidate], config: MatchConfig) -> None:
                         f"smaller copy of {parent.file.rel_path}",
                     )
                 )
+                if c.decision == "review" and c.capped_by == _NO_STRONG_EVIDENCE:
+                    c.decision, c.capped_by = "auto", None
                 break
 
 
 def _same_photo(a: IndexedFile, b: IndexedFile) -> bool:
+    if (a.width, a.height) == (b.width, b.height):
+        return False
+    for name in _ID_FIELDS:
+        if set(a.fields.get(name, [])) & set(b.fields.get(name, [])):
+            return True
     return (
         bool(a.fields.get("caption"))
         and a.fields.get("caption") == b.fields.get("caption")
         and a.fields.get("date") == b.fields.get("date")
-        and (a.width, a.height) != (b.width, b.height)
     )
 
 

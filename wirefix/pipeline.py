@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wirefix import audit, ingest
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.match import MatchConfig, match
+from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
 from wirefix.rewrite import BackupStore, rewrite
@@ -40,15 +40,9 @@ def match_notice(
     db: Database, notice_id: int, config: MatchConfig | None = None
 ) -> list[Candidate]:
     """Score the index against one notice and keep the result for `apply`."""
+    config = config or MatchConfig()
     notice, _ = db.notice(notice_id)
-    names = [c.erroneous for c in notice.corrections]
-    if notice.photographer:
-        names.append(notice.photographer)
-    files = db.candidate_files(
-        names=names,
-        identifiers=list(notice.identifiers.values()),
-        dates=[notice.event.date] if notice.event.date else [],
-    )
+    files = db.candidate_files(notice_keys(notice), limit=config.max_candidates)
     candidates = match(notice, files, config)
     db.replace_candidates(notice_id, candidates)
     return candidates

@@ -8,6 +8,7 @@ table is this dict.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 FIELD_TAGS: dict[str, tuple[str, ...]] = {
@@ -97,3 +98,45 @@ def index_fields(record: dict[str, Any]) -> dict[str, list[str]]:
         if values:
             fields[name] = values
     return fields
+
+
+#: Index fields that identify one photo (or, for `slug`, a story shared by many photos).
+KEY_FIELDS: dict[str, str] = {
+    "transmission_ref": "id",
+    "image_id": "id",
+    "object_name": "slug",
+    "original_filename": "fname",
+    "byline": "name",
+    "date": "date",
+}
+
+
+def norm_key(value: str) -> str:
+    """Keys compare NFC, case-folded, with single spaces, cut to the indexed column's width."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())[:200]
+
+
+def file_stem(name: str) -> str:
+    """ "AFP_NG3LP.JPG" and "afp_ng3lp.jpg" name the same original file."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    return norm_key(stem if dot and 2 <= len(ext) <= 5 else base)
+
+
+def index_keys(fields: dict[str, list[str]], rel_path: str) -> set[tuple[str, str]]:
+    """(kind, value) rows of `file_keys`: what a notice can name a photo by."""
+    keys: set[tuple[str, str]] = set()
+    for name, kind in KEY_FIELDS.items():
+        for value in fields.get(name, []):
+            key = file_stem(value) if kind == "fname" else norm_key(value)
+            if key:
+                keys.add((kind, key))
+    # Credit lines name agencies and photographers: "MOHAMAD ABAZEED/AFP", "Pool via AP".
+    for credit in fields.get("credit", []):
+        for part in credit.replace(",", "/").split("/"):
+            if norm_key(part):
+                keys.add(("name", norm_key(part)))
+    stem = file_stem(rel_path)
+    if stem:
+        keys.add(("fname", stem))
+    return keys

@@ -7,25 +7,24 @@ on both. Schema changes go through Alembic (`wirefix db upgrade`).
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, inspect, or_, select, update
+from sqlalchemy import create_engine, event, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from wirefix.model import Candidate, Evidence, IndexedFile, Notice, canonical_json, nfc
+from wirefix.model import Notice, canonical_json
+from wirefix.storage.files import FileIndex, FileState, norm_name
+
+__all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
 from wirefix.storage.schema import (
     AuditHeadRow,
     AuditRow,
-    CandidateRow,
-    FileRow,
     NoticeRow,
     StoreRootRow,
 )
@@ -46,21 +45,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def norm_name(value: str) -> str:
-    """How names are compared in the index: NFC, case-folded, single spaces."""
-    return " ".join(nfc(value).casefold().split())
-
-
-@dataclass(frozen=True)
-class FileState:
-    id: int
-    size: int
-    mtime_ns: int
-    inode: int
-    state: str
-
-
-class Database:
+class Database(FileIndex):
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         try:
@@ -157,155 +142,29 @@ class Database:
     # -- store roots and files ------------------------------------------------------------
 
     def ensure_root(self, name: str, path: str) -> None:
-        with self.session() as s:
-            row = s.get(StoreRootRow, name)
-            if row is None:
-                s.add(StoreRootRow(name=name, path=path))
-            elif row.path != path:
-                row.path = path
+        """Name a store root; shards starting at once on several hosts may race to create it."""
+        with self.engine.connect() as conn:  # the usual case, read-only: nothing to write
+            known = conn.execute(
+                select(StoreRootRow.path).where(StoreRootRow.name == name)
+            ).scalar_one_or_none()
+        if known == path:
+            return
+        for attempt in range(2):
+            try:
+                with self.session() as s:
+                    row = s.get(StoreRootRow, name)
+                    if row is None:
+                        s.add(StoreRootRow(name=name, path=path))
+                    elif row.path != path:
+                        row.path = path
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     def roots(self) -> dict[str, str]:
         with self.session() as s:
             return {r.name: r.path for r in s.scalars(select(StoreRootRow))}
-
-    def file_states(self, root: str) -> dict[str, FileState]:
-        with self.session() as s:
-            rows = s.execute(
-                select(
-                    FileRow.rel_path,
-                    FileRow.id,
-                    FileRow.size,
-                    FileRow.mtime_ns,
-                    FileRow.inode,
-                    FileRow.state,
-                ).where(FileRow.root == root)
-            )
-            return {r[0]: FileState(r[1], r[2], r[3], r[4], r[5]) for r in rows}
-
-    def save_files(self, root: str, records: Iterable[dict[str, Any]]) -> None:
-        """Insert or update index rows, one transaction per batch so an interrupted scan keeps
-        everything committed before it."""
-        now = utcnow()
-        with self.session() as s:
-            for rec in records:
-                fields = rec.get("fields") or {}
-                values = {
-                    "size": rec["size"],
-                    "mtime_ns": rec["mtime_ns"],
-                    "inode": rec["inode"],
-                    "state": rec["state"],
-                    "error": rec.get("error"),
-                    "reader": rec.get("reader"),
-                    "byline_norm": _first_norm(fields.get("byline")),
-                    "transmission_ref": _first(fields.get("transmission_ref")),
-                    "object_name": _first(fields.get("object_name")),
-                    "date_created": _first(fields.get("date")),
-                    "width": rec.get("width"),
-                    "height": rec.get("height"),
-                    "fields": fields,
-                    "indexed_at": now,
-                }
-                existing = s.scalar(
-                    select(FileRow).where(FileRow.root == root, FileRow.rel_path == rec["rel_path"])
-                )
-                if existing is None:
-                    s.add(FileRow(root=root, rel_path=rec["rel_path"], **values))
-                else:
-                    for key, value in values.items():
-                        setattr(existing, key, value)
-
-    def mark_gone(self, root: str, rel_paths: Iterable[str]) -> None:
-        paths = list(rel_paths)
-        with self.session() as s:
-            for start in range(0, len(paths), 500):
-                s.execute(
-                    update(FileRow)
-                    .where(FileRow.root == root, FileRow.rel_path.in_(paths[start : start + 500]))
-                    .values(state="gone", indexed_at=utcnow())
-                )
-
-    def candidate_files(
-        self,
-        names: Iterable[str] = (),
-        identifiers: Iterable[str] = (),
-        dates: Iterable[str] = (),
-    ) -> list[IndexedFile]:
-        """Indexed files that share a name, an identifier or a date with a notice.
-
-        This only narrows the search; the matcher decides.
-        """
-        names = [norm_name(n) for n in names if n]
-        identifiers = [i for i in identifiers if i]
-        dates = [d for d in dates if d]
-        conditions = []
-        if names:
-            conditions.append(FileRow.byline_norm.in_(names))
-        if identifiers:
-            conditions.append(FileRow.transmission_ref.in_(identifiers))
-            conditions.append(FileRow.object_name.in_(identifiers))
-        if dates:
-            conditions.append(FileRow.date_created.in_(dates))
-        if not conditions:
-            return []
-        return self._files(or_(*conditions))
-
-    def files_by_id(self, ids: Iterable[int]) -> dict[int, IndexedFile]:
-        ids = list(ids)
-        return {f.id: f for f in self._files(FileRow.id.in_(ids))} if ids else {}
-
-    def _files(self, condition: Any) -> list[IndexedFile]:
-        roots = self.roots()
-        with self.session() as s:
-            rows = s.scalars(
-                select(FileRow).where(condition, FileRow.state == "indexed").order_by(FileRow.id)
-            ).all()
-            return [_indexed_file(r, roots) for r in rows]
-
-    def file_counts(self) -> dict[str, int]:
-        with self.session() as s:
-            rows = s.execute(select(FileRow.state, func.count()).group_by(FileRow.state))
-            return {state: count for state, count in rows}
-
-    # -- candidates -----------------------------------------------------------------------
-
-    def replace_candidates(self, notice_id: int, candidates: list[Candidate]) -> None:
-        now = utcnow()
-        with self.session() as s:
-            s.execute(delete(CandidateRow).where(CandidateRow.notice_id == notice_id))
-            for c in candidates:
-                s.add(
-                    CandidateRow(
-                        notice_id=notice_id,
-                        file_id=c.file.id,
-                        score=c.score,
-                        decision=c.decision,
-                        evidence=[e.__dict__ for e in c.evidence],
-                        rendition_of=c.rendition_of,
-                        capped_by=c.capped_by,
-                        matched_at=now,
-                    )
-                )
-
-    def candidates(self, notice_id: int) -> list[Candidate]:
-        with self.session() as s:
-            rows = s.scalars(
-                select(CandidateRow)
-                .where(CandidateRow.notice_id == notice_id)
-                .order_by(CandidateRow.score.desc(), CandidateRow.file_id)
-            ).all()
-        files = self.files_by_id(r.file_id for r in rows)
-        return [
-            Candidate(
-                file=files[r.file_id],
-                score=r.score,
-                decision=r.decision,  # type: ignore[arg-type]
-                evidence=[Evidence(**e) for e in r.evidence],
-                rendition_of=r.rendition_of,
-                capped_by=r.capped_by,
-            )
-            for r in rows
-            if r.file_id in files
-        ]
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -368,28 +227,6 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything wirefix stores is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _first(values: list[str] | None) -> str | None:
-    return values[0][:256] if values else None
-
-
-def _first_norm(values: list[str] | None) -> str | None:
-    return norm_name(values[0])[:256] if values else None
-
-
-def _indexed_file(row: FileRow, roots: dict[str, str]) -> IndexedFile:
-    base = roots.get(row.root, "")
-    return IndexedFile(
-        id=row.id,
-        root=row.root,
-        rel_path=row.rel_path,
-        path=os.path.join(base, row.rel_path),
-        size=row.size,
-        fields=row.fields or {},
-        width=row.width,
-        height=row.height,
-    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

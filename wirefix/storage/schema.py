@@ -56,11 +56,14 @@ class FileRow(Base):
         Index("ix_files_transmission_ref", "transmission_ref"),
         Index("ix_files_object_name", "object_name"),
         Index("ix_files_date_created", "date_created"),
+        Index("ix_files_root_dir", "root", "dir"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     root: Mapped[str] = mapped_column(String(128), ForeignKey("store_roots.name"))
     rel_path: Mapped[str] = mapped_column(Text)
+    # The folder part of rel_path: a rescan compares one folder batch at a time (flat memory).
+    dir: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     inode: Mapped[int] = mapped_column(BigInteger)
@@ -75,6 +78,24 @@ class FileRow(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     fields: Mapped[dict] = mapped_column(JSON)  # field name -> list of distinct values
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FileKeyRow(Base):
+    """Every normalised identifier, name and date of a file, one row each, for the match prefilter.
+
+    kind: `id` (transmission reference, supplier / Getty image id, document id), `slug` (object
+    name: shared by many photos), `fname` (original file name stem), `name` (byline, credit
+    parts), `date` (ISO date).
+    """
+
+    __tablename__ = "file_keys"
+    __table_args__ = (Index("ix_file_keys_kind_value", "kind", "value"),)
+
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("files.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class CandidateRow(Base):

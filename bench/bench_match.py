@@ -1,0 +1,175 @@
+"""Match latency against an index of 10k, 100k and 1M rows on SQLite (run by hand, not in tests).
+
+Rows are inserted directly (as a scan would leave them: files + file_keys), with realistic
+spreads: 5,000 photographers, ten years of dates, 300 cities, 40 agencies' credits, and the
+notice's photographer on one file in 500 (2,000 same-photographer look-alikes at 1M rows).
+Then three notices are matched end to end (`pipeline.match_notice`: prefilter, load, score, store):
+a kill by transmission reference + date, a byline correction, a kill by event only.
+
+    .venv/bin/python bench/bench_match.py [--sizes 10000,100000,1000000] [--dir /tmp/wfbench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from wirefix.model import Correction, Event, Notice
+from wirefix.pipeline import match_notice
+from wirefix.storage import Database
+from wirefix.tagmap import index_keys
+
+WORDS = [
+    "smoke",
+    "fire",
+    "rebels",
+    "army",
+    "city",
+    "market",
+    "children",
+    "protest",
+    "police",
+    "crowd",
+    "street",
+    "bomb",
+]
+
+
+def _fields(rng: random.Random, i: int) -> dict[str, list[str]]:
+    day = date(2014, 1, 1) + timedelta(days=rng.randrange(3650))
+    # One file in 500 is by the notice's (prolific) photographer: 2,000 look-alikes at 1M.
+    who = "ERIC FEFERBERG" if i % 500 == 0 else f"PHOTOGRAPHER {rng.randrange(5000)}"
+    agency = f"AGENCY{rng.randrange(40)}"
+    return {
+        "byline": [who],
+        "credit": [f"{who}/{agency}"],
+        "source": [agency],
+        "caption": [" ".join(rng.choice(WORDS) for _ in range(20)) + f" / {agency} / {who}"],
+        "date": [day.isoformat()],
+        "city": [f"City{rng.randrange(300)}"],
+        "country": ["Country"],
+        "transmission_ref": [f"000_{i:08X}"],
+        "object_name": [f"SLUG-{rng.randrange(2000)}"],
+    }
+
+
+TARGET = {
+    "byline": ["ERIC FEFERBERG"],
+    "credit": ["ERIC FEFERBERG/AFP"],
+    "source": ["AFP"],
+    "caption": [
+        "Smoke billows after a car bomb in Daraa on February 20, 2017. / AFP / ERIC FEFERBERG"
+    ],
+    "date": ["2017-02-20"],
+    "city": ["Daraa"],
+    "country": ["Syria"],
+    "transmission_ref": ["000_NG3LP"],
+    "object_name": ["SYRIA-CONFLICT"],
+}
+
+
+def build(path: Path, rows: int) -> str:
+    if path.exists():
+        path.unlink()
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    db.ensure_schema()
+    db.ensure_root("store", "/srv/store")
+    db.close()
+    rng = random.Random(rows)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    now = "2026-11-25 00:00:00.000000"
+    for start in range(1, rows + 1, 50_000):
+        files, keys = [], []
+        for i in range(start, min(rows, start + 49_999) + 1):
+            fields = TARGET if i == rows // 2 else _fields(rng, i)
+            rel = f"d{i // 500:05d}/photo-{i:07d}.jpg"
+            files.append(
+                (i, "store", rel, rel.rpartition("/")[0], 1, 1, i, "indexed", "fast",
+                 fields["byline"][0].casefold(), fields["transmission_ref"][0],
+                 fields["object_name"][0], fields["date"][0], 640, 427, json.dumps(fields), now)
+            )  # fmt: skip
+            keys.extend((i, k, v) for k, v in index_keys(fields, rel))
+        conn.executemany(
+            "INSERT INTO files (id, root, rel_path, dir, size, mtime_ns, inode, state, reader, "
+            "byline_norm, transmission_ref, object_name, date_created, width, height, fields, "
+            "indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            files,
+        )
+        conn.executemany("INSERT INTO file_keys (file_id, kind, value) VALUES (?,?,?)", keys)
+        conn.commit()
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+    return url
+
+
+def notices() -> dict[str, Notice]:
+    common = {
+        "agency": "AFP",
+        "language": "en",
+        "urgency": None,
+        "status": "parsed",
+        "source": "bench",
+        "source_kind": "text",
+    }
+    daraa = Event(date="2017-02-20", city="Daraa", country="Syria")
+    caption = (
+        "Smoke billows after a car bomb in Daraa on February 20, 2017. / AFP / MOHAMAD ABAZEED"
+    )
+    return {
+        "kill by reference + date": Notice(
+            kind="kill", corrections=[], identifiers={"transmission_ref": "000_NG3LP"},
+            event=daraa, photographer=None, text="kill 000_NG3LP", **common,
+        ),
+        "byline correction": Notice(
+            kind="correction",
+            corrections=[Correction("byline", "ERIC FEFERBERG", "MOHAMAD ABAZEED")],
+            identifiers={}, event=daraa, photographer="MOHAMAD ABAZEED", caption=caption,
+            text="correction ERIC FEFERBERG", **common,
+        ),
+        "kill by event only": Notice(
+            kind="kill", corrections=[], identifiers={}, event=daraa, photographer=None,
+            caption=caption, text="kill by event", **common,
+        ),
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--dir", default="/tmp/wirefix-bench-match")
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for size in [int(s) for s in args.sizes.split(",")]:
+        t0 = time.perf_counter()
+        url = build(folder / f"index-{size}.db", size)
+        built = time.perf_counter() - t0
+        db = Database(url)
+        for name, notice in notices().items():
+            notice_id, _ = db.add_notice(notice)
+            times, result = [], []
+            for _ in range(5):
+                t = time.perf_counter()
+                result = match_notice(db, notice_id)
+                times.append(time.perf_counter() - t)
+            decided = {d: sum(c.decision == d for c in result) for d in ("auto", "review", "no")}
+            print(
+                f"{size:>9,} rows  {name:<26} median {statistics.median(times) * 1000:7.1f} ms"
+                f"  max {max(times) * 1000:7.1f} ms  candidates {len(result)} {decided}"
+                f"  (index built in {built:.0f} s)"
+            )
+        db.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+"""The scan's fast path: read a JPEG's EXIF, IPTC and XMP segments directly (SPEC §4).
+
+ExifTool reads ~170 files/s per process; walking a JPEG's markers and parsing the few tags the index
+needs in plain Python is an order of magnitude faster. The fast path must give exactly the values
+ExifTool gives, so it returns an ExifTool-shaped record (group-1 tag -> value typed as ExifTool's
+JSON would type it) and `tagmap.index_fields` turns both into the index. Where it would have to
+guess, it does not: it raises `Fallback` and the file goes to ExifTool. The differential test
+(`tests/test_fastread.py`) holds it to that on the real corpus and on a generated store.
+
+Settled to ExifTool's reading:
+- IPTC without a declared character set is Latin (cp1252, undefined bytes kept as Latin-1);
+  `ESC % G` means UTF-8; any other declaration falls back;
+- repeated By-line datasets are a list; other repeated datasets fall back;
+- only one APP13 IPTC block counts (ExifTool names further blocks IPTC2, IPTC3): more than one
+  APP13, or more than one IPTC resource, falls back; so do extended XMP and a second XMP packet;
+- a zero-byte file is failed at once, with ExifTool's words ("File is empty").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from typing import Any
+from xml.etree import ElementTree  # no DTD reaches it: see _read_xmp
+
+from wirefix.tagmap import FIELD_TAGS
+
+HEAD = 65536  # one read covers the metadata of nearly every news JPEG
+
+
+class Fallback(Exception):
+    """The fast path does not fully understand this file; ExifTool must read it."""
+
+
+class Empty(Exception):
+    """A zero-byte file: failed, as ExifTool reports it."""
+
+
+_EXIF = b"Exif\0\0"
+_XMP = b"http://ns.adobe.com/xap/1.0/\0"
+# Some agencies' software writes "XMP\0://..."; ExifTool reads it as XMP (with a warning).
+_XMP_HEADERS = (_XMP, b"XMP\0://ns.adobe.com/xap/1.0/\0")
+_XMP_EXT = b"http://ns.adobe.com/xmp/extension/\0"
+_PHOTOSHOP = b"Photoshop 3.0\0"
+_ODD_APP1 = re.compile(rb"Exif|XMP|xmp|xap|xpacket", re.I)
+
+#: IPTC record 2 dataset -> ExifTool tag; By-line is ExifTool's only list among these.
+_IPTC: dict[int, str] = {
+    5: "IPTC:ObjectName",
+    40: "IPTC:SpecialInstructions",
+    55: "IPTC:DateCreated",
+    80: "IPTC:By-line",
+    90: "IPTC:City",
+    101: "IPTC:Country-PrimaryLocationName",
+    103: "IPTC:OriginalTransmissionReference",
+    105: "IPTC:Headline",
+    110: "IPTC:Credit",
+    115: "IPTC:Source",
+    116: "IPTC:CopyrightNotice",
+    120: "IPTC:Caption-Abstract",
+}
+_IPTC_LISTS = {80}
+_EXIF_IFD0 = {0x010E: "IFD0:ImageDescription", 0x013B: "IFD0:Artist", 0x8298: "IFD0:Copyright"}
+_EXIF_SUB = {0x9003: "ExifIFD:DateTimeOriginal"}
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_NS = {
+    "http://purl.org/dc/elements/1.1/": "XMP-dc",
+    "http://ns.adobe.com/photoshop/1.0/": "XMP-photoshop",
+    "http://xmp.gettyimages.com/gift/1.0/": "XMP-getty",
+    "http://ns.useplus.org/ldf/xmp/1.0/": "XMP-plus",
+    "http://ns.adobe.com/xap/1.0/mm/": "XMP-xmpMM",
+}
+#: "{uri}localname" -> ExifTool tag, for every XMP tag the index reads.
+_XMP_TAGS: dict[str, str] = {}
+for _tags in FIELD_TAGS.values():
+    for _tag in _tags:
+        _group, _, _name = _tag.partition(":")
+        for _uri, _g in _NS.items():
+            if _g == _group:
+                _local = _name[0].lower() + _name[1:] if _group == "XMP-dc" else _name
+                _XMP_TAGS["{" + _uri + "}" + _local] = _tag
+# Getty's property is OriginalFilename; ExifTool calls the tag OriginalFileName.
+_XMP_TAGS["{http://xmp.gettyimages.com/gift/1.0/}OriginalFilename"] = _XMP_TAGS.pop(
+    "{http://xmp.gettyimages.com/gift/1.0/}OriginalFileName"
+)
+
+# ExifTool's JSON writes these unquoted (its EscapeJSON), so json.loads makes them numbers.
+_JSON_NUMBER = re.compile(r"-?(\d|[1-9]\d{1,14})(\.\d{1,16})?([eE][-+]?\d{1,3})?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def read(path: str) -> dict[str, Any]:
+    """ExifTool-shaped record of the index's tags in the JPEG at `path`.
+
+    Raises `Fallback` when ExifTool must read it, `Empty` for a zero-byte file, OSError when the
+    file cannot be read at all.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD)
+        if not data:
+            raise Empty("File is empty")
+        if data[:3] != b"\xff\xd8\xff":
+            raise Fallback("not a JPEG")
+        segments, size = _segments(fh, data)
+    record: dict[str, Any] = {}
+    exif = xmp = iptc = None
+    for marker, payload in segments:
+        if marker == 0xE1 and payload.startswith(_EXIF):
+            if exif is not None:
+                raise Fallback("two EXIF segments")
+            exif = payload[6:]
+        elif marker == 0xE1 and payload.startswith(_XMP_HEADERS):
+            if xmp is not None:
+                raise Fallback("two XMP packets")
+            xmp = payload[len(_XMP) :]  # both headers have the same length
+        elif marker == 0xE1 and payload.startswith(_XMP_EXT):
+            raise Fallback("extended XMP")
+        elif marker == 0xE1 and _ODD_APP1.search(payload[:64]):
+            raise Fallback("EXIF or XMP with a non-standard header")  # ExifTool still reads it
+        elif marker == 0xED:
+            if iptc is not None:
+                raise Fallback("more than one APP13 segment")
+            iptc = payload
+    if exif is not None:
+        _read_exif(exif, record)
+    if iptc is not None:
+        _read_photoshop(iptc, record)
+    if xmp is not None:
+        _read_xmp(xmp, record)
+    if size is None:
+        raise Fallback("no frame header")
+    record["Composite:ImageSize"] = f"{size[0]}x{size[1]}"
+    for key, value in record.items():
+        record[key] = (
+            [_json_typed(v) for v in value] if isinstance(value, list) else _json_typed(value)
+        )
+    return record
+
+
+def _segments(fh: Any, data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int, int] | None]:
+    """The APPn segments before the first scan, and the frame size from the first SOF."""
+    segments: list[tuple[int, bytes]] = []
+    size: tuple[int, int] | None = None
+    pos = 2
+    while True:
+        if pos + 4 > len(data):
+            more = fh.read(max(HEAD, pos + 4 - len(data)))
+            if not more:
+                raise Fallback("truncated before the image data")
+            data += more
+            continue
+        if data[pos] != 0xFF:
+            raise Fallback("garbage between JPEG segments")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xDA or marker == 0xD9:  # start of scan, end of image
+            return segments, size
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        if marker not in _KNOWN_MARKERS:
+            raise Fallback(f"unexpected JPEG marker 0x{marker:02X}")  # ExifTool stops there
+        length = struct.unpack_from(">H", data, pos + 2)[0]
+        end = pos + 2 + length
+        if length < 2:
+            raise Fallback("bad segment length")
+        while end > len(data):
+            more = fh.read(max(HEAD, end - len(data)))
+            if not more:
+                raise Fallback("truncated segment")
+            data += more
+        if 0xE0 <= marker <= 0xEF:
+            segments.append((marker, data[pos + 4 : end]))
+        elif marker in _SOF and size is None and length >= 7:
+            height, width = struct.unpack_from(">HH", data, pos + 5)
+            size = (width, height)
+        pos = end
+
+
+#: Segments with a length that ExifTool walks past: SOFn, DHT, DAC, DQT, DNL, DRI, DHP, EXP,
+#: APPn, COM.
+_KNOWN_MARKERS = {*range(0xC0, 0xD0), *range(0xDB, 0xE0), *range(0xE0, 0xF0), 0xFE}
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _json_typed(value: str) -> Any:
+    """The value as json.loads gives it back from ExifTool's `-json` output."""
+    if _CONTROL.search(value):
+        raise Fallback("control characters in a value")
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if _JSON_NUMBER.fullmatch(value):
+        return json.loads(value)
+    return value
+
+
+# -- EXIF ----------------------------------------------------------------------------------
+
+
+def _read_exif(tiff: bytes, record: dict[str, Any]) -> None:
+    if tiff[:4] == b"II*\0":
+        end = "<"
+    elif tiff[:4] == b"MM\0*":
+        end = ">"
+    else:
+        raise Fallback("bad TIFF header in EXIF")
+    try:
+        (ifd0,) = struct.unpack_from(end + "I", tiff, 4)
+        sub = _read_ifd(tiff, end, ifd0, _EXIF_IFD0, record, want_sub=True)
+        if sub:
+            _read_ifd(tiff, end, sub, _EXIF_SUB, record, want_sub=False)
+    except struct.error as exc:
+        raise Fallback("EXIF runs past its segment") from exc
+
+
+def _read_ifd(
+    tiff: bytes,
+    end: str,
+    offset: int,
+    wanted: dict[int, str],
+    record: dict[str, Any],
+    want_sub: bool,
+) -> int | None:
+    (count,) = struct.unpack_from(end + "H", tiff, offset)
+    if count > 1000:
+        raise Fallback("implausible IFD")
+    sub = None
+    for i in range(count):
+        tag, typ, n, value = struct.unpack_from(end + "HHI4s", tiff, offset + 2 + 12 * i)
+        if not 1 <= typ <= 13:
+            raise Fallback("bad EXIF entry format")  # ExifTool drops the rest of the IFD
+        if want_sub and tag == 0x8769:
+            sub = struct.unpack(end + "I", value)[0] if typ in (4, 13) and n == 1 else None
+            if sub is None:
+                raise Fallback("odd ExifIFD pointer")
+            continue
+        name = wanted.get(tag)
+        if name is None:
+            continue
+        if name in record:
+            raise Fallback(f"{name} twice")
+        if typ not in (2, 7) or (typ == 7 and tag != 0x8298):
+            raise Fallback(f"{name} is not ASCII")
+        if n <= 4:
+            raw = value[:n]
+        else:
+            (start,) = struct.unpack(end + "I", value)
+            raw = tiff[start : start + n]
+            if len(raw) != n:
+                raise Fallback(f"{name} runs past the segment")
+        record[name] = _exif_text(raw, copyright=tag == 0x8298)
+    return sub
+
+
+def _exif_text(raw: bytes, copyright: bool) -> str:
+    if copyright:
+        # ExifTool: "photographer\0editor" -> two lines; trailing blanks go.
+        raw = re.sub(rb" *\0", b"\n", raw, count=1)
+        raw = re.sub(rb" *\0.*", b"", raw, flags=re.S)
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+    else:
+        raw = raw.split(b"\0", 1)[0]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Fallback("EXIF text is not UTF-8") from exc
+
+
+# -- IPTC ----------------------------------------------------------------------------------
+
+
+def _read_photoshop(payload: bytes, record: dict[str, Any]) -> None:
+    if not payload.startswith(_PHOTOSHOP):
+        raise Fallback("APP13 that is not Photoshop 3.0")
+    pos = len(_PHOTOSHOP)
+    found = None
+    while pos + 12 <= len(payload):
+        if payload[pos : pos + 4] != b"8BIM":
+            raise Fallback("unknown Photoshop resource signature")
+        (rid,) = struct.unpack_from(">H", payload, pos + 4)
+        name_len = payload[pos + 6]
+        pos += 6 + ((name_len + 2) & ~1)
+        if pos + 4 > len(payload):
+            raise Fallback("truncated Photoshop resource")
+        (size,) = struct.unpack_from(">I", payload, pos)
+        pos += 4
+        if pos + size > len(payload):
+            raise Fallback("Photoshop resource continues in another segment")
+        if rid == 0x0404:
+            if found is not None:
+                raise Fallback("two IPTC blocks")
+            found = payload[pos : pos + size]
+        pos += size + (size & 1)
+    if found is not None:
+        _read_iptc(found, record)
+
+
+def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
+    raw: dict[int, list[bytes]] = {}
+    charset: bytes | None = None
+    pos = 0
+    while pos < len(block):
+        if block[pos] != 0x1C:
+            if block[pos:].strip(b"\0") == b"":
+                break  # padding
+            raise Fallback("IPTC data does not start with a tag marker")
+        if pos + 5 > len(block):
+            raise Fallback("truncated IPTC dataset")
+        rec, ds, length = (
+            block[pos + 1],
+            block[pos + 2],
+            struct.unpack_from(">H", block, pos + 3)[0],
+        )
+        if length & 0x8000:
+            raise Fallback("extended IPTC dataset")
+        value = block[pos + 5 : pos + 5 + length]
+        if len(value) != length:
+            raise Fallback("truncated IPTC dataset")
+        pos += 5 + length
+        if rec == 1 and ds == 90:
+            if raw:
+                raise Fallback("IPTC character set declared after the text")
+            charset = value.rstrip(b"\0")
+        elif rec == 2 and ds in _IPTC:
+            raw.setdefault(ds, []).append(value.rstrip(b"\0"))  # as ExifTool strips them
+        elif rec not in (1, 2, 3, 7, 8, 9):
+            raise Fallback(f"unusual IPTC record {rec}")
+    # ExifTool (IPTC.pm HandleCodedCharset): ESC % G is UTF-8, another ESC % set is left
+    # undecoded, anything else (or nothing) means its default "Latin".
+    if charset == b"\x1b%G":
+        decode = _utf8
+    elif charset is not None and charset.startswith(b"\x1b%"):
+        raise Fallback("IPTC character set ExifTool does not decode")
+    else:
+        decode = _latin
+    for ds, values in raw.items():
+        if len(values) > 1 and ds not in _IPTC_LISTS:
+            raise Fallback("repeated IPTC dataset")
+        if any(c in v for v in values for c in b"\x14\x15\x1b"):
+            raise Fallback("ISO 2022 shift codes in IPTC")  # ExifTool leaves them undecoded
+        texts = [decode(v) for v in values]
+        if ds == 55:
+            texts = [_iptc_date(t) for t in texts]
+        record[_IPTC[ds]] = texts if len(texts) > 1 else texts[0]
+
+
+def _latin(value: bytes) -> str:
+    """ExifTool's "Latin" charset: cp1252, with its five undefined bytes kept as Latin-1."""
+    try:
+        return value.decode("cp1252")
+    except UnicodeDecodeError:
+        return "".join(
+            chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+            for b in value
+        )
+
+
+def _utf8(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Fallback("IPTC declared UTF-8 but is not") from exc
+
+
+def _iptc_date(text: str) -> str:
+    """ExifTool's ExifDate(): year:month:day whatever separators the sender used."""
+    text = text[:-1] if text.endswith("\0") else text
+    return _DATE.sub(r"\1:\2:\3", text, count=1)
+
+
+_DATE = re.compile(r"(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$")
+
+
+# -- XMP -----------------------------------------------------------------------------------
+
+
+def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet or b"<![CDATA[" in packet:
+        raise Fallback("XMP with a DTD or CDATA")  # no entity expansion reaches expat
+    try:
+        root = ElementTree.fromstring(packet.decode("utf-8").strip("\0 \r\n\t"))
+    except Exception as exc:  # bad UTF-8 or malformed XML: ExifTool decides
+        raise Fallback(f"XMP not parsed: {exc}") from exc
+    if root.tag == f"{{{_RDF}}}RDF":
+        rdf = root
+    elif root.tag in ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta"):
+        rdf = root.find(f"{{{_RDF}}}RDF")
+    else:  # ExifTool would read the properties as nested in an unknown element
+        raise Fallback("XMP root is not x:xmpmeta or rdf:RDF")
+    if rdf is None:
+        raise Fallback("XMP without rdf:RDF")
+    for desc in rdf:
+        if desc.tag != f"{{{_RDF}}}Description":
+            raise Fallback("typed node in XMP")
+        for attr, value in desc.attrib.items():
+            tag = _XMP_TAGS.get(attr)
+            if tag:
+                _put(record, tag, value)
+        for prop in desc:
+            tag = _XMP_TAGS.get(prop.tag)
+            if tag:
+                _put(record, tag, _xmp_value(prop, tag))
+
+
+def _put(record: dict[str, Any], tag: str, value: str | list[str] | None) -> None:
+    if value is None:
+        return
+    if tag in record:
+        raise Fallback(f"{tag} twice")
+    record[tag] = value
+
+
+def _xmp_value(prop: Any, tag: str) -> str | list[str] | None:
+    if prop.attrib:
+        raise Fallback(f"{tag} has attributes")
+    children = list(prop)
+    if not children:
+        return prop.text or ""
+    if len(children) != 1 or (prop.text or "").strip():
+        raise Fallback(f"{tag} is not a simple value or one container")
+    container = children[0]
+    kind = container.tag.rpartition("}")[2]
+    if container.tag not in (f"{{{_RDF}}}Seq", f"{{{_RDF}}}Bag", f"{{{_RDF}}}Alt"):
+        raise Fallback(f"{tag} holds a {kind}")
+    items = []
+    for li in container:
+        if li.tag != f"{{{_RDF}}}li" or len(li) or set(li.attrib) - {_XML_LANG}:
+            raise Fallback(f"{tag} has structured items")
+        items.append((li.attrib.get(_XML_LANG), li.text or ""))
+    if kind == "Alt":
+        langs = [lang for lang, _ in items]
+        if "x-default" not in langs or len(set(langs)) != len(langs):
+            raise Fallback(f"{tag} lang-alt without one x-default")
+        return next(text for lang, text in items if lang == "x-default")
+    if any(lang is not None for lang, _ in items):
+        raise Fallback(f"{tag} list items with languages")
+    values = [text for _, text in items]
+    if not values:
+        return None
+    return values if len(values) > 1 else values[0]
