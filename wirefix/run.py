@@ -1,0 +1,206 @@
+"""`wirefix run`: the scheduled pipeline in one go, for cron, systemd timers and CronJobs.
+
+ingest (inbox folders, feeds) -> incremental scan -> match every notice in force -> apply every
+`auto` decision and every approved review -> summary. Each step is a library stage; this module
+only composes them and decides the exit code. Every notice stays in force: a file that enters the
+store after its notice was handled (re-imported from an archive) is matched and remediated by the
+next run, with its own audit entry. Applying is idempotent, so a run killed half-way is finished
+by the next one and nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wirefix import pipeline
+from wirefix.exiftool import ExifTool
+from wirefix.ingest.sources import expand
+from wirefix.rewrite import BackupStore
+from wirefix.scan import scan
+from wirefix.storage import Database
+from wirefix.storage.runs import finish_run, review_decisions, start_run
+
+log = logging.getLogger("wirefix.run")
+
+EXIT_OK, EXIT_ERROR, EXIT_ATTENTION = 0, 1, 3
+
+PROCESSED, FAILED = "processed", "failed"
+
+
+@dataclass
+class RunSettings:
+    """What a scheduled run works on; built from the configuration file and the environment."""
+
+    roots: dict[str, Path]
+    inboxes: list[Path] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    backup_dir: Path | None = None
+    operator: str = "wirefix"
+
+
+@dataclass
+class RunSummary:
+    notices_new: list[int] = field(default_factory=list)
+    notices_attention: list[int] = field(default_factory=list)  # unparsed / needs_review
+    source_errors: list[str] = field(default_factory=list)
+    scan: dict[str, int] = field(default_factory=dict)
+    notices_matched: int = 0
+    files_changed: int = 0
+    files_killed: int = 0
+    files_failed: list[str] = field(default_factory=list)
+    review_pending: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.source_errors or self.files_failed:
+            return EXIT_ERROR
+        if self.review_pending or self.notices_attention:
+            return EXIT_ATTENTION
+        return EXIT_OK
+
+    @property
+    def outcome(self) -> str:
+        return {EXIT_OK: "ok", EXIT_ERROR: "error", EXIT_ATTENTION: "attention"}[self.exit_code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "exit_code": self.exit_code,
+            "notices_new": self.notices_new,
+            "notices_attention": self.notices_attention,
+            "source_errors": self.source_errors,
+            "scan": self.scan,
+            "notices_matched": self.notices_matched,
+            "files_changed": self.files_changed,
+            "files_killed": self.files_killed,
+            "files_failed": self.files_failed,
+            "review_pending": self.review_pending,
+        }
+
+
+def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSummary:
+    """One scheduled run. The caller holds the run lock."""
+    run_id = start_run(db, "run", settings.operator)
+    summary = RunSummary()
+    try:
+        ingest_inboxes(db, settings, exiftool, summary)
+        if settings.feeds:
+            _ingest(db, list(settings.feeds), exiftool, summary)
+        if settings.roots:
+            summary.scan = scan(db, settings.roots, exiftool).to_dict()
+        for notice_id in notices_in_force(db):
+            handle_notice(db, notice_id, settings, exiftool, summary)
+    except Exception as exc:
+        finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
+        raise
+    error = "; ".join(summary.source_errors + summary.files_failed) or None
+    finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
+    return summary
+
+
+def notices_in_force(db: Database) -> list[int]:
+    """Corrections and kills a machine may act on: parsed ones, oldest first."""
+    return [
+        notice_id
+        for notice_id, notice, _ in db.notices()
+        if notice.status == "parsed" and notice.kind in ("correction", "kill")
+    ]
+
+
+def handle_notice(
+    db: Database, notice_id: int, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
+) -> None:
+    """Match one notice against the index and apply what is certain or approved."""
+    candidates = pipeline.match_notice(db, notice_id)
+    summary.notices_matched += 1
+    decided = review_decisions(db, notice_id)
+    approved = {fid for (nid, fid), d in decided.items() if nid == notice_id and d == "approved"}
+    summary.review_pending += sum(
+        1 for c in candidates if c.decision == "review" and (notice_id, c.file.id) not in decided
+    )
+    if not any(c.decision == "auto" or c.file.id in approved for c in candidates):
+        return
+    backups = BackupStore(settings.backup_dir) if settings.backup_dir else None
+    outcomes = pipeline.apply_notice(
+        db,
+        notice_id,
+        exiftool,
+        backups or _default_backups(),
+        settings.operator,
+        approved_file_ids=approved,
+    )
+    for o in outcomes:
+        if o.status == "changed":
+            summary.files_changed += 1
+        elif o.status in ("killed", "quarantined", "purged"):
+            summary.files_killed += 1
+        elif o.status == "failed":
+            summary.files_failed.append(o.message or o.candidate.file.path)
+
+
+def _default_backups() -> BackupStore:
+    from wirefix.config import backup_dir
+
+    return BackupStore(backup_dir())
+
+
+# -- inbox ---------------------------------------------------------------------------------
+
+
+def ingest_inboxes(db: Database, settings: RunSettings, exiftool: ExifTool, summary: RunSummary) -> None:
+    for inbox in settings.inboxes:
+        if not inbox.is_dir():
+            summary.source_errors.append(f"{inbox}: inbox folder does not exist")
+            continue
+        for path in inbox_files(inbox):
+            ingest_inbox_file(db, inbox, path, exiftool, summary)
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Files waiting in an inbox: everything but hidden files and our processed/failed folders."""
+    skip = {inbox / PROCESSED, inbox / FAILED}
+    return [
+        p
+        for p in expand(inbox)
+        if p.is_file() and not any(parent in skip for parent in p.parents)
+    ]
+
+
+def ingest_inbox_file(
+    db: Database, inbox: Path, path: Path, exiftool: ExifTool, summary: RunSummary
+) -> list[int]:
+    """Ingest one inbox file, then move it to processed/ (or failed/ with the reason beside it).
+
+    Nothing is deleted: a notice wirefix could not read stays in failed/ for a person.
+    """
+    before = len(summary.source_errors)
+    ids = _ingest(db, [str(path)], exiftool, summary)
+    target_dir = inbox / (FAILED if len(summary.source_errors) > before else PROCESSED)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / f"{stamp}-{path.name}"
+    shutil.move(str(path), target)
+    if target_dir.name == FAILED:
+        target.with_name(target.name + ".error.txt").write_text(
+            "\n".join(summary.source_errors[before:]) + "\n", encoding="utf-8"
+        )
+    return ids
+
+
+def _ingest(db: Database, sources: list[str], exiftool: ExifTool, summary: RunSummary) -> list[int]:
+    outcome = pipeline.ingest_sources(db, sources, exiftool)
+    summary.source_errors.extend(outcome.errors)
+    ids = []
+    for notice_id, is_new, notice in outcome.stored:
+        ids.append(notice_id)
+        if is_new:
+            summary.notices_new.append(notice_id)
+            log.info("notice stored", extra={"notice": notice_id, "source": notice.source})
+        if notice.status != "parsed" and notice_id not in summary.notices_attention:
+            summary.notices_attention.append(notice_id)
+    return ids
