@@ -92,7 +92,7 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
         if settings.feeds:
             _ingest(db, list(settings.feeds), exiftool, summary)
         if settings.roots:
-            summary.scan = scan(db, settings.roots, exiftool).to_dict()
+            summary.scan = scan(db, settings.roots).to_dict()
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)
     except Exception as exc:

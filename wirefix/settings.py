@@ -1,0 +1,188 @@
+"""The effective settings of a run: command-line option > environment variable > config file >
+default, each value remembering where it came from so `wirefix config show` can say so.
+
+The TOML file is the one `wirefix.config` reads for feeds (`--config`, `WIREFIX_CONFIG`, or
+config.toml in the user's config folder); docs/operations.md shows a full example.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from wirefix.audit import default_operator
+from wirefix.config import (
+    Config,
+    ConfigError,
+    backup_dir,
+    config_path,
+    data_dir,
+    default_db_url,
+    load_config,
+)
+from wirefix.match import MatchConfig
+
+
+@dataclass(frozen=True)
+class Value:
+    value: Any
+    source: str  # option, env NAME, file, default
+    secret: bool = False
+
+
+@dataclass
+class Settings:
+    db_url: Value
+    operator: Value
+    backup_dir: Value
+    quarantine_dir: Value
+    roots: Value  # dict name -> Path: store roots as this host mounts them
+    inboxes: Value  # list[Path]
+    feed_interval: Value
+    watch_poll: Value
+    auto_threshold: Value
+    review_threshold: Value
+    config: Config = field(default_factory=Config)  # feeds and HTTP settings
+
+    @property
+    def match(self) -> MatchConfig:
+        return MatchConfig(
+            auto_threshold=self.auto_threshold.value, review_threshold=self.review_threshold.value
+        )
+
+    def show(self) -> dict[str, Any]:
+        """Every setting with its source; passwords and auth headers masked."""
+        shown: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "config":
+                continue
+            v: Value = getattr(self, f.name)
+            shown[f.name] = {"value": _plain(_mask(f.name, v.value)), "source": v.source}
+        shown["feeds"] = {
+            "value": [
+                {"url": feed.url, "auth_header": _mask_header(feed.auth_header)}
+                for feed in self.config.feeds
+            ],
+            "source": "file" if self.config.feeds else "default",
+        }
+        shown["config_file"] = {
+            "value": str(self.config.path) if self.config.path else None,
+            "source": "file" if self.config.path else "none found",
+        }
+        return shown
+
+
+def load_settings(config_option: str | None = None, **options: Any) -> Settings:
+    """Build the settings; `options` are command-line values (None means not given)."""
+    config = load_config(config_option)
+    data = _file_data(config.path) if config.path else {}
+    store = data.get("store", {}) if isinstance(data.get("store"), dict) else {}
+    watch = data.get("watch", {}) if isinstance(data.get("watch"), dict) else {}
+    match = data.get("match", {}) if isinstance(data.get("match"), dict) else {}
+    inbox = data.get("inbox", {}) if isinstance(data.get("inbox"), dict) else {}
+
+    def pick(name: str, env: str, file_value: Any, default: Any, convert: Any = str) -> Value:
+        if options.get(name) is not None:
+            return Value(convert(options[name]), "option")
+        if os.environ.get(env):
+            return Value(convert(os.environ[env]), f"env {env}")
+        if file_value is not None:
+            return Value(convert(file_value), "file")
+        return Value(default, "default")
+
+    try:
+        return Settings(
+            db_url=pick("db_url", "WIREFIX_DB_URL", data.get("db"), default_db_url()),
+            operator=pick("operator", "WIREFIX_OPERATOR", data.get("operator"), default_operator()),
+            backup_dir=pick("backup_dir", "WIREFIX_BACKUP_DIR", data.get("backup_dir"), backup_dir(), Path),
+            quarantine_dir=pick(
+                "quarantine_dir", "WIREFIX_QUARANTINE_DIR", data.get("quarantine_dir"),
+                data_dir() / "quarantine", Path,
+            ),
+            roots=pick("roots", "WIREFIX_STORE_ROOTS", store.get("roots"), {}, _roots),
+            inboxes=pick("inboxes", "WIREFIX_INBOX", inbox.get("folders"), [], _paths),
+            feed_interval=pick(
+                "feed_interval", "WIREFIX_FEED_INTERVAL", watch.get("feed_interval"), 60.0, float
+            ),
+            watch_poll=pick("watch_poll", "WIREFIX_WATCH_POLL", watch.get("poll"), False, _bool),
+            auto_threshold=pick(
+                "auto_threshold", "WIREFIX_AUTO_THRESHOLD", match.get("auto_threshold"),
+                MatchConfig.auto_threshold, float,
+            ),
+            review_threshold=pick(
+                "review_threshold", "WIREFIX_REVIEW_THRESHOLD", match.get("review_threshold"),
+                MatchConfig.review_threshold, float,
+            ),
+            config=config,
+        )
+    except (TypeError, ValueError) as exc:
+        where = config.path or "environment"
+        raise ConfigError(f"{where}: invalid setting ({exc})") from exc
+
+
+def _file_data(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _roots(value: Any) -> dict[str, Path]:
+    """{name: path} from the file, or "name=/path,name2=/path2" from the environment."""
+    if isinstance(value, dict):
+        pairs = value.items()
+    else:
+        pairs = [part.split("=", 1) for part in str(value).split(",") if part.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError("store roots are written name=/path,name2=/path2")
+    return {str(name).strip(): Path(str(path).strip()).expanduser() for name, path in pairs}
+
+
+def _paths(value: Any) -> list[Path]:
+    items = value if isinstance(value, list) else str(value).split(os.pathsep)
+    return [Path(str(p)).expanduser() for p in items if str(p).strip()]
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+def _mask(name: str, value: Any) -> Any:
+    if name == "db_url" and isinstance(value, str):
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except Exception:
+            return value
+    return value
+
+
+def _mask_header(header: str | None) -> str | None:
+    if not header:
+        return header
+    name, _, _ = header.partition(":")
+    return f"{name}: ****"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+__all__ = ["ConfigError", "Settings", "Value", "config_path", "load_settings"]
