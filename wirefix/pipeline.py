@@ -5,17 +5,19 @@ Each function here composes stages for one command; the CLI only parses options 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wirefix import audit, ingest
+from wirefix import audit, ingest, journal, kill
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import BackupStore, rewrite
+from wirefix.rewrite import BackupStore, commit, prepare
+from wirefix.safety import outside_roots
 from wirefix.storage import Database
 
 
@@ -66,6 +68,14 @@ class FileOutcome:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class ApplyOptions:
+    dry_run: bool = False
+    include_review: bool = False
+    purge: bool = False  # kills delete instead of quarantining
+    quarantine: Path | None = None
+
+
 def apply_notice(
     db: Database,
     notice_id: int,
@@ -75,14 +85,19 @@ def apply_notice(
     dry_run: bool = False,
     include_review: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
+    options: ApplyOptions | None = None,
 ) -> list[FileOutcome]:
-    """Plan and rewrite every `auto` candidate (and `review` ones if asked), one audit entry per
-    changed file. A file that already carries the correction is left alone and reported so."""
+    """Plan and rewrite (or kill) every `auto` candidate (and `review` ones if asked), one audit
+    entry per changed file. A file that already carries the correction is left alone and
+    reported so. Intents left by an interrupted run are settled first (wirefix.journal)."""
+    opts = options or ApplyOptions(dry_run=dry_run, include_review=include_review)
+    if not opts.dry_run:
+        journal.reconcile(db)
     notice, received_at = db.notice(notice_id)
     candidates = db.candidates(notice_id)
     if not candidates:
         candidates = match_notice(db, notice_id)
-    wanted = {"auto", "review"} if include_review else {"auto"}
+    wanted = {"auto", "review"} if opts.include_review else {"auto"}
     ctx = audit.AuditContext(
         operator=operator,
         exiftool_version=exiftool.version,
@@ -95,7 +110,10 @@ def apply_notice(
     for candidate in candidates:
         if candidate.decision not in wanted:
             continue
-        outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, dry_run)
+        if notice.kind == "kill":
+            outcome = _kill_one(db, candidate, backups, ctx, opts)
+        else:
+            outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
@@ -112,7 +130,7 @@ def _apply_one(
     dry_run: bool,
 ) -> FileOutcome:
     path = candidate.file.path
-    refused = _outside_root(db, candidate)
+    refused = outside_roots(path, db.roots())
     if refused:
         return FileOutcome(candidate, "failed", message=refused)
     try:
@@ -120,28 +138,83 @@ def _apply_one(
         plan = make_plan(notice, record)
     except (ExifToolError, PlanError) as exc:
         return FileOutcome(candidate, "failed", message=str(exc))
-    if plan.action == "kill":
-        return FileOutcome(candidate, "failed", plan, message="kill notices are not applied yet")
     if plan.is_empty:
         return FileOutcome(candidate, "already-correct", plan, message="already correct")
     if dry_run:
         return FileOutcome(candidate, "planned", plan)
-    result = rewrite(plan, record, exiftool, backups)
-    seq, _ = audit.record(db, ctx, result, candidate.file.root, candidate.file.rel_path)
+    root, rel = candidate.file.root, candidate.file.rel_path
+    prepared = prepare(plan, record, exiftool, backups)
+    if isinstance(prepared, RewriteResult):  # refused or failed verification: file untouched
+        seq, _ = audit.record(db, ctx, prepared, root, rel)
+        return FileOutcome(candidate, "failed", plan, prepared, seq, prepared.error)
+    body = audit.payload(
+        ctx, prepared.result, root, rel, outcome="ok", tmp=str(prepared.tmp), run=journal.owner()
+    )
+    jid = db.journal_open(path, "rewrite", body)
+    result = commit(prepared)
+    if result.outcome == "ok":
+        seq = audit.append(db, body, jid)
+    else:
+        db.journal_drop(jid)
+        seq, _ = audit.record(db, ctx, result, root, rel)
     status = "changed" if result.outcome == "ok" else "failed"
     return FileOutcome(candidate, status, plan, result, seq, result.error)
 
 
-def _outside_root(db: Database, candidate: Candidate) -> str | None:
-    """Refuse paths that resolve outside their store root (symlinks pointing out of it)."""
-    root = db.roots().get(candidate.file.root)
-    if root is None:
-        return f"{candidate.file.path}: store root {candidate.file.root!r} is not configured"
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(candidate.file.path)
-    if os.path.commonpath([real_root, real]) != real_root or os.path.islink(candidate.file.path):
-        return f"{candidate.file.path}: resolves outside store root {root}; refused"
-    return None
+def _kill_one(
+    db: Database,
+    candidate: Candidate,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+) -> FileOutcome:
+    """Quarantine (or purge) one file and its copies; journaled like a rewrite."""
+    path = candidate.file.path
+    plan = EditPlan(path=path, action="kill")
+    refused = outside_roots(path, db.roots())
+    if refused:
+        return FileOutcome(candidate, "failed", plan, message=refused)
+    history = db.audit_entries_for(path)
+    if not os.path.lexists(path):
+        if any(r.action == "kill" and r.outcome == "ok" for r in history):
+            return FileOutcome(candidate, "already-correct", plan, message="already killed")
+        return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
+    copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
+    qdir = opts.quarantine or kill.quarantine_dir()
+    root, rel = candidate.file.root, candidate.file.rel_path
+    steps = kill.plan_steps(
+        path, root, rel, ctx.notice_id or 0, qdir, [c for c in copies if c], opts.purge
+    )
+    verb = "delete" if opts.purge else "move to quarantine"
+    plan.notes.extend(
+        f"{verb}: {s['src']}" + (f" -> {s['dst']}" if s["dst"] else "") for s in steps
+    )
+    if opts.dry_run:
+        return FileOutcome(candidate, "planned", plan)
+    result = RewriteResult(
+        path=path,
+        action="kill",
+        outcome="ok",
+        changes=[],
+        sha256_before=steps[0]["sha256"] if steps else None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        notes=list(plan.notes),
+    )
+    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    body = audit.payload(ctx, result, root, rel, **extra)
+    jid = db.journal_open(path, "kill", body)
+    try:
+        kill.carry_out(steps)
+    except (OSError, kill.KillError) as exc:
+        db.journal_drop(jid)
+        result.outcome, result.error = "failed", f"{path}: kill failed: {exc}"
+        seq, _ = audit.record(db, ctx, result, root, rel, **extra)
+        return FileOutcome(candidate, "failed", plan, result, seq, result.error)
+    seq = audit.append(db, body, jid)
+    return FileOutcome(candidate, "changed", plan, result, seq)
 
 
 def describe(notice: Notice) -> str:

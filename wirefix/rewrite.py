@@ -23,6 +23,7 @@ import contextlib
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +53,40 @@ class BackupStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         shutil.copyfile(source, tmp)
-        _fsync_file(tmp)
+        fsync_file(tmp)
         if sha256_file(tmp) != sha256:
             tmp.unlink()
             raise RewriteError(f"{source}: changed while being backed up")
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return target
+
+
+@dataclass
+class Prepared:
+    """A verified new file waiting beside the old one; `commit` puts it in place."""
+
+    path: Path
+    tmp: Path
+    before: os.stat_result
+    result: RewriteResult
 
 
 def rewrite(
     plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
 ) -> RewriteResult:
-    """Apply `plan` to its file. Never raises for a file-level failure: the result says it."""
+    """Apply `plan` to its file, unjournaled (tests, benchmark). Never raises for a file."""
+    prepared = prepare(plan, record, exiftool, backups)
+    if isinstance(prepared, RewriteResult):
+        return prepared
+    return commit(prepared)
+
+
+def prepare(
+    plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
+) -> Prepared | RewriteResult:
+    """Steps 1-3 and the fsync of step 4. Returns the failed result if anything is refused; the
+    original file is untouched either way."""
     path = Path(plan.path)
     result = RewriteResult(
         path=str(path),
@@ -80,6 +102,8 @@ def rewrite(
     )
     tmp = path.with_name(f".wirefix-{uuid.uuid4().hex}{path.suffix}")
     try:
+        if path.is_symlink():
+            raise RewriteError(f"{path}: is a symbolic link; refused")
         before = os.stat(path)
         result.sha256_before = sha256_file(path)
         method, result.image_hash_before = image_data_hash(path)
@@ -88,13 +112,37 @@ def rewrite(
             raise RewriteError(
                 f"{path}: wirefix cannot prove the picture unchanged for this format; refused"
             )
+        c2pa = c2pa_marker(path)
+        if c2pa:
+            raise RewriteError(
+                f"{path}: carries C2PA Content Credentials ({c2pa}); a rewrite would break "
+                "their signature; refused by policy (docs/safety.md)"
+            )
         result.backup = str(backups.put(path, result.sha256_before))
         warnings = exiftool.write(str(path), str(tmp), exiftool_values(plan, record))
         if warnings.strip():
             result.notes.append("ExifTool: " + " ".join(warnings.split()))
         _verify(tmp, plan.writes, exiftool, method, result.image_hash_before)
-        _fsync_file(tmp)
         _copy_owner_and_mode(before, tmp)
+        fsync_file(tmp)
+        result.sha256_after = sha256_file(tmp)
+        result.image_hash_after = result.image_hash_before
+        return Prepared(path, tmp, before, result)
+    except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
+        result.sha256_after = None
+        result.image_hash_after = None
+        result.error = (
+            str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
+        )
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return result
+
+
+def commit(prepared: Prepared) -> RewriteResult:
+    """Step 4: put the verified file in place atomically, unless the old one changed meanwhile."""
+    path, tmp, before, result = prepared.path, prepared.tmp, prepared.before, prepared.result
+    try:
         now = os.stat(path)
         if (now.st_size, now.st_mtime_ns, now.st_ino) != (
             before.st_size,
@@ -103,18 +151,39 @@ def rewrite(
         ):
             raise RewriteError(f"{path}: changed by someone else during the rewrite; left alone")
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
-        result.sha256_after = sha256_file(path)
-        result.image_hash_after = result.image_hash_before
+        fsync_dir(path.parent)
         result.outcome = "ok"
-    except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
-        result.error = (
-            str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
-        )
+    except (RewriteError, OSError) as exc:
+        result.sha256_after = None
+        result.error = str(exc) if isinstance(exc, RewriteError) else f"{path}: {exc}"
     finally:
-        if tmp.exists():
+        with contextlib.suppress(OSError):
             tmp.unlink()
     return result
+
+
+def discard(prepared: Prepared) -> None:
+    with contextlib.suppress(OSError):
+        prepared.tmp.unlink()
+
+
+def c2pa_marker(path: Path) -> str | None:
+    """Name the C2PA / JUMBF container if the file has one (JPEG APP11, PNG caBX chunk)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    if head[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 4 <= len(head) and head[pos] == 0xFF:
+            marker, length = head[pos + 1], int.from_bytes(head[pos + 2 : pos + 4], "big")
+            if marker == 0xDA:
+                return None
+            if marker == 0xEB and b"jumb" in head[pos + 4 : pos + 2 + length]:
+                return "JUMBF in APP11"
+            pos += 2 + length
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "caBX chunk" if b"caBX" in head else None
+    return None
 
 
 def _verify(
@@ -151,7 +220,7 @@ def _copy_owner_and_mode(st: os.stat_result, target: Path) -> None:
         os.chown(target, st.st_uid, st.st_gid)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -159,7 +228,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

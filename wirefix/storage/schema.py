@@ -117,3 +117,17 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalRow(Base):
+    """An intent written before a file is replaced, moved or deleted, removed in the same
+    transaction that appends its audit entry; one left behind means a run died in between and
+    the next run reconciles it against the file (wirefix.journal)."""
+
+    __tablename__ = "audit_journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(JSON)  # the audit payload to append once it is done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

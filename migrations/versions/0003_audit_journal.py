@@ -1,0 +1,55 @@
+"""audit journal (intents) and, on PostgreSQL, a trigger keeping audit_entries append-only
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-25
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The application may only INSERT audit entries and move the head forward; UPDATE, DELETE and
+# TRUNCATE of entries are rejected for every role, owner included (docs/audit.md).
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION wirefix_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_entries is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_entries_append_only
+    BEFORE UPDATE OR DELETE ON audit_entries
+    FOR EACH ROW EXECUTE FUNCTION wirefix_audit_append_only();
+CREATE TRIGGER audit_entries_no_truncate
+    BEFORE TRUNCATE ON audit_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION wirefix_audit_append_only();
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_journal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_PG_GUARD)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries")
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
+        op.execute("DROP FUNCTION IF EXISTS wirefix_audit_append_only()")
+    op.drop_table("audit_journal")
