@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,22 @@ from typing import Any
 from wirefix import audit
 from wirefix.imagedata import sha256_file
 from wirefix.storage.database import Database, JournalClaimed
+
+_passes: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: WIREFIX_CRASH_AT=NAME:N SIGKILLs this process the
+    N-th time it passes NAME, so a test can stop a run exactly between a file change and its
+    audit entry. Unset in production, where it costs one dict lookup."""
+    wanted = os.environ.get("WIREFIX_CRASH_AT")
+    if not wanted:
+        return
+    point, _, count = wanted.partition(":")
+    if point == name:
+        _passes[name] = _passes.get(name, 0) + 1
+        if _passes[name] >= int(count or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def owner() -> dict[str, Any]:

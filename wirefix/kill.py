@@ -21,6 +21,7 @@ from typing import Any
 
 from wirefix.config import data_dir
 from wirefix.imagedata import sha256_file
+from wirefix.journal import crash_point
 from wirefix.rewrite import fsync_dir, fsync_file
 
 
@@ -98,5 +99,6 @@ def move(src: Path, dst: Path, sha256: str) -> None:
             raise KillError(f"{src}: changed while being moved; left in place") from exc
         os.replace(tmp, dst)
     fsync_dir(dst.parent)
+    crash_point("linked")
     src.unlink()
     fsync_dir(src.parent)

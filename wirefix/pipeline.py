@@ -151,7 +151,9 @@ def _apply_one(
         ctx, prepared.result, root, rel, outcome="ok", tmp=str(prepared.tmp), run=journal.owner()
     )
     jid = db.journal_open(path, "rewrite", body)
+    journal.crash_point("journaled")
     result = commit(prepared)
+    journal.crash_point("replaced")
     if result.outcome == "ok":
         seq = audit.append(db, body, jid)
     else:
@@ -213,6 +215,7 @@ def _kill_one(
         result.outcome, result.error = "failed", f"{path}: kill failed: {exc}"
         seq, _ = audit.record(db, ctx, result, root, rel, **extra)
         return FileOutcome(candidate, "failed", plan, result, seq, result.error)
+    journal.crash_point("moved")
     seq = audit.append(db, body, jid)
     return FileOutcome(candidate, "changed", plan, result, seq)
 
