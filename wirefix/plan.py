@@ -17,7 +17,7 @@ from wirefix.tagmap import (
     FIELD_TAGS,
     IPTC_LIMITS,
     NEVER_REWRITE,
-    WRITABLE_GROUP_PREFIXES,
+    WRITABLE_GROUPS,
 )
 
 
@@ -59,9 +59,9 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
                 new[tag], causes[tag] = replaced, correction.field
         # 3. Any other writable text tag that mentions the erroneous value.
         for tag in record:
-            if not _rewritable(tag):
-                continue
             value = current(tag)
+            if not _rewritable(tag, value):
+                continue
             replaced = _replace_mention(value, correction)
             if replaced is not None:
                 new[tag], causes[tag] = replaced, causes.get(tag, correction.field)
@@ -76,9 +76,17 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
     return plan
 
 
-def _rewritable(tag: str) -> bool:
+def _rewritable(tag: str, value: Any) -> bool:
+    """Text tags in groups ExifTool writes, except addresses: a credit inside a URL names a
+    server, not a person (`http://library.racingfotos.com/`)."""
     group = tag.split(":", 1)[0]
-    return tag not in NEVER_REWRITE and group.startswith(WRITABLE_GROUP_PREFIXES)
+    if tag in NEVER_REWRITE or group not in WRITABLE_GROUPS:
+        return False
+    texts = value if isinstance(value, list) else [value]
+    return not any(isinstance(t, str) and _URL.search(t) for t in texts)
+
+
+_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)", re.I)
 
 
 def _same(a: str, b: str) -> bool:
@@ -138,9 +146,16 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
     iptc_text = [str(v) for t, v in record.items() if t.startswith("IPTC:")]
     iptc_text += [str(w.new) for w in iptc_writes]
     if record.get("IPTC:CodedCharacterSet") != "UTF8" and not all(t.isascii() for t in iptc_text):
+        # ASCII reads the same in Latin-1 and UTF-8: only the rest needs writing again (and
+        # rewriting an over-long or formatted ASCII value could only shorten or reformat it).
         planned = {w.tag for w in plan.writes}
         for tag, value in record.items():
-            if tag.startswith("IPTC:") and tag not in planned and tag not in NEVER_REWRITE:
+            if (
+                tag.startswith("IPTC:")
+                and tag not in planned
+                and tag not in NEVER_REWRITE
+                and not str(value).isascii()
+            ):
                 plan.writes.append(TagWrite(tag, value, value, "encoding"))
         plan.writes.append(
             TagWrite(

@@ -122,7 +122,7 @@ def prepare(
         warnings = exiftool.write(str(path), str(tmp), exiftool_values(plan, record))
         if warnings.strip():
             result.notes.append("ExifTool: " + " ".join(warnings.split()))
-        _verify(tmp, plan.writes, exiftool, method, result.image_hash_before)
+        _verify(tmp, record, plan.writes, exiftool, method, result.image_hash_before)
         _copy_owner_and_mode(before, tmp)
         fsync_file(tmp)
         result.sha256_after = sha256_file(tmp)
@@ -131,9 +131,8 @@ def prepare(
     except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
         result.sha256_after = None
         result.image_hash_after = None
-        result.error = (
-            str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
-        )
+        message = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
+        result.error = message if str(path) in message else f"{path}: {message}"
         with contextlib.suppress(OSError):
             tmp.unlink()
         return result
@@ -187,18 +186,52 @@ def c2pa_marker(path: Path) -> str | None:
 
 
 def _verify(
-    tmp: Path, writes: list[TagWrite], exiftool: ExifTool, method: str, image_hash: str | None
+    tmp: Path,
+    before: dict[str, Any],
+    writes: list[TagWrite],
+    exiftool: ExifTool,
+    method: str,
+    image_hash: str | None,
 ) -> None:
-    record = exiftool.read_one(tmp)
-    if record.get("ExifTool:Error"):
-        raise RewriteError(f"the rewritten file does not read back: {record['ExifTool:Error']}")
+    """The new file reads without error, says what was planned, and nothing else moved."""
+    after = exiftool.read_one(tmp)
+    if after.get("ExifTool:Error"):
+        raise RewriteError(f"the rewritten file does not read back: {after['ExifTool:Error']}")
     for w in writes:
-        got = record.get(w.tag)
+        got = after.get(w.tag)
         if not _equal(got, w.new):
             raise RewriteError(f"{w.tag} reads back as {got!r}, planned {w.new!r}; file left alone")
+    planned = {w.tag for w in writes}
+    moved = sorted(
+        tag
+        for tag in set(before) | set(after)
+        if tag not in planned
+        and not maintained_by_exiftool(tag, before.get(tag))
+        and before.get(tag) != after.get(tag)
+        and not (before.get(tag) == "" and tag not in after)  # ExifTool drops empty XMP items
+    )
+    if moved:
+        shown = ", ".join(f"{t} ({before.get(t)!r} -> {after.get(t)!r})" for t in moved[:3])
+        raise RewriteError(f"ExifTool would also change {shown}; refused, file left alone")
     new_method, new_hash = image_data_hash(tmp)
     if (new_method, new_hash) != (method, image_hash):
         raise RewriteError("the image data changed during the rewrite; file left alone")
+
+
+#: Tags that describe the file or its layout, or that ExifTool keeps current on every write.
+_MAINTAINED = {"SourceFile", "Photoshop:IPTCDigest", "XMP-x:XMPToolkit"}
+_MAINTAINED_GROUPS = ("System:", "File:", "ExifTool:", "Composite:")
+_ADDED_WITH_IPTC = {"IPTC:EnvelopeRecordVersion", "IPTC:ApplicationRecordVersion"}
+
+
+def maintained_by_exiftool(tag: str, old: Any) -> bool:
+    """Offsets move when a block grows; record versions are added when IPTC gets a charset."""
+    return (
+        tag in _MAINTAINED
+        or tag.startswith(_MAINTAINED_GROUPS)
+        or tag.endswith(("Offset", "Offsets"))
+        or (tag in _ADDED_WITH_IPTC and old is None)
+    )
 
 
 def _equal(got: Any, planned: Any) -> bool:
