@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wirefix.captions import clean_caption, has_boilerplate
+from wirefix.captions import clean_caption, dedupe_credit_lines, has_boilerplate
 from wirefix.model import Correction, EditPlan, Notice, TagWrite, nfc
 from wirefix.tagmap import (
     FIELD_TAGS,
     IPTC_LIMITS,
     NEVER_REWRITE,
     WRITABLE_GROUPS,
+    normalise_date,
 )
 
 
@@ -50,28 +51,52 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
             if cleaned != value:
                 new[tag], causes[tag] = cleaned, "cleanup"
 
+    notes: list[str] = []
     for correction in notice.corrections:
         # 2. The field's own tags, whole values (list items for XMP bags and "; " EXIF lists).
+        whole: set[str] = set()
         for tag in FIELD_TAGS.get(correction.field, ()):
             value = current(tag)
-            replaced = _replace_whole(value, correction)
+            if correction.field == "date":
+                replaced = _replace_date(value, correction)
+            else:
+                replaced = _replace_whole(value, correction)
             if replaced is not None:
                 new[tag], causes[tag] = replaced, correction.field
-        # 3. Any other writable text tag that mentions the erroneous value.
+                whole.add(tag)  # already right: a mention search would find "X" in "X-Y"
+        # 3. Any other writable text tag that mentions the erroneous value (dates are values,
+        #    not mentions: "2017-02-19" inside a caption is left for a person).
+        if correction.field == "date":
+            continue
+        if not _distinctive(correction):
+            notes.append(
+                f"{correction.erroneous!r} is too short to look for outside the {correction.field} "
+                "tags; other mentions, if any, are left for a person"
+            )
+            continue
         for tag in record:
             value = current(tag)
-            if not _rewritable(tag, value):
+            if tag in whole or not _rewritable(tag, value):
                 continue
             replaced = _replace_mention(value, correction)
             if replaced is not None:
                 new[tag], causes[tag] = replaced, causes.get(tag, correction.field)
+
+    # 4. A refiled caption may now carry two identical or competing credit lines.
+    prefer = next((c.corrected for c in notice.corrections), None)
+    for tag in FIELD_TAGS["caption"]:
+        value = current(tag)
+        if isinstance(value, str):
+            deduped = dedupe_credit_lines(value, prefer)
+            if deduped != value:
+                new[tag], causes[tag] = deduped, causes.get(tag, "cleanup")
 
     writes = [
         TagWrite(tag=tag, old=record.get(tag), new=value, field=causes[tag])
         for tag, value in new.items()
         if value != record.get(tag)
     ]
-    plan = EditPlan(path=path, action="rewrite", writes=writes)
+    plan = EditPlan(path=path, action="rewrite", writes=writes, notes=notes if writes else [])
     _iptc_housekeeping(plan, record)
     return plan
 
@@ -105,6 +130,24 @@ def _replace_whole(value: Any, c: Correction) -> Any:
         if any(_same(p, c.erroneous) for p in parts):
             return "; ".join(c.corrected if _same(p, c.erroneous) else p for p in parts)
     return None
+
+
+def _distinctive(c: Correction) -> bool:
+    """Worth a search through every tag: not one short token such as "AFP"
+    (which appears in sign-offs and credits that are right)."""
+    return len(c.erroneous.split()) > 1 or len(c.erroneous.strip()) >= 5
+
+
+def _replace_date(value: Any, c: Correction) -> Any:
+    """Dates are compared as days and rewritten in the tag's own form, time of day kept:
+    IPTC "2017:02:19", XMP "2017:02:19 10:00:00+00:00", EXIF "2017:02:19 10:00:00"."""
+    if not isinstance(value, str):
+        return None
+    wrong, right = normalise_date(c.erroneous), normalise_date(c.corrected)
+    if not wrong or not right or normalise_date(value) != wrong:
+        return None
+    separator = value.strip()[4]
+    return right.replace("-", separator) + value.strip()[10:]
 
 
 def _mention_pattern(erroneous: str) -> re.Pattern[str]:
