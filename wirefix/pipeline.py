@@ -17,7 +17,7 @@ from wirefix.match import MatchConfig, match
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
 from wirefix.rewrite import BackupStore, commit, prepare
-from wirefix.safety import outside_roots
+from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
 
 
@@ -110,10 +110,11 @@ def apply_notice(
     for candidate in candidates:
         if candidate.decision not in wanted:
             continue
-        if notice.kind == "kill":
-            outcome = _kill_one(db, candidate, backups, ctx, opts)
-        else:
-            outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
+        with file_lock(candidate.file.path, backups.root / "locks"):
+            if notice.kind == "kill":
+                outcome = _kill_one(db, candidate, backups, ctx, opts)
+            else:
+                outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)

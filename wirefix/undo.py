@@ -19,7 +19,7 @@ from typing import Any
 from wirefix import __version__, audit, journal, kill
 from wirefix.imagedata import image_data_hash, sha256_file
 from wirefix.rewrite import BackupStore, fsync_dir, fsync_file
-from wirefix.safety import outside_roots
+from wirefix.safety import file_lock, outside_roots
 from wirefix.storage.database import Database, utcnow
 
 
@@ -68,9 +68,10 @@ def undo(
         "undoes": seq,
         "run": journal.owner(),
     }
-    if body["action"] == "kill":
-        return _undo_kill(db, seq, body, base)
-    return _undo_rewrite(db, seq, body, base, path, backups)
+    with file_lock(str(path), backups.root / "locks"):
+        if body["action"] == "kill":
+            return _undo_kill(db, seq, body, base)
+        return _undo_rewrite(db, seq, body, base, path, backups)
 
 
 def _path_of(db: Database, body: dict[str, Any]) -> Path:
