@@ -110,7 +110,7 @@ def apply_notice(
     for candidate in candidates:
         if candidate.decision not in wanted:
             continue
-        with file_lock(candidate.file.path, backups.root / "locks"):
+        with file_lock(candidate.file.path, backups.root / ".locks"):
             if notice.kind == "kill":
                 outcome = _kill_one(db, candidate, backups, ctx, opts)
             else:

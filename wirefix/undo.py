@@ -68,7 +68,7 @@ def undo(
         "undoes": seq,
         "run": journal.owner(),
     }
-    with file_lock(str(path), backups.root / "locks"):
+    with file_lock(str(path), backups.root / ".locks"):
         if body["action"] == "kill":
             return _undo_kill(db, seq, body, base)
         return _undo_rewrite(db, seq, body, base, path, backups)
