@@ -88,6 +88,7 @@ def test_purge_deletes_every_copy_and_keeps_only_hashes(cli, store: Path, tmp_pa
     fixed = cli.json("apply", str(correction[0]["id"]), "--yes")
     backups = Path(cli.env["WIREFIX_BACKUP_DIR"])
     backed_up = {f["sha256_before"] for f in fixed["files"]}
+
     def backup_files() -> set[str]:  # the per-file lock files live in .locks beside them
         return {p.name for p in backups.rglob("*") if p.is_file() and ".locks" not in p.parts}
 

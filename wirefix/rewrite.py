@@ -200,7 +200,11 @@ def _verify(
     for w in writes:
         got = after.get(w.tag)
         if not _equal(got, w.new):
-            raise RewriteError(f"{w.tag} reads back as {got!r}, planned {w.new!r}; file left alone")
+            hint = before.get("ExifTool:Warning")
+            raise RewriteError(
+                f"{w.tag} reads back as {got!r}, planned {w.new!r}: the file holds a copy ExifTool "
+                f"does not rewrite{f' (ExifTool: {hint})' if hint else ''}; file left alone"
+            )
     planned = {w.tag for w in writes}
     moved = sorted(
         tag
