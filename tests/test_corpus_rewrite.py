@@ -44,8 +44,8 @@ def _first(value: object) -> str | None:
 
 
 def _volatile(tag: str, old: object, new: object) -> bool:
-    if tag in VOLATILE or tag.startswith(VOLATILE_PREFIXES) or tag.endswith("Offset"):
-        return True  # layout: the thumbnail moves when the EXIF block grows
+    if tag in VOLATILE or tag.startswith(VOLATILE_PREFIXES) or tag.endswith(("Offset", "Offsets")):
+        return True  # layout: thumbnails and strips move when the metadata grows
     if tag in ("IPTC:EnvelopeRecordVersion", "IPTC:ApplicationRecordVersion"):
         return old is None  # added by ExifTool with CodedCharacterSet
     return old == "" and new is None  # ExifTool drops empty XMP properties

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,18 @@ def test_mode_is_kept_and_backup_holds_the_original(et, photo: Path, tmp_path: P
     assert photo.stat().st_mode & 0o7777 == 0o640
     assert sha(backups.path_for(digest)) == digest
     assert not [p for p in photo.parent.iterdir() if p.name.startswith(".wirefix-")]
+
+
+def test_tiff_image_hash_sees_pixels_not_metadata(corpus: Path, tmp_path: Path) -> None:
+    tiff = tmp_path / "sunrise.tif"
+    shutil.copy(corpus / "imagemeta-sunrise.tif", tiff)
+    method, digest = image_data_hash(tiff)
+    assert method == "tiff-strips-v1"
+    out = subprocess.run(
+        ["exiftool", "-s3", "-n", "-IFD0:StripOffsets", str(tiff)], capture_output=True, text=True
+    )
+    first_strip = int(out.stdout.split()[0])
+    data = bytearray(tiff.read_bytes())
+    data[first_strip + 10] ^= 0xFF
+    tiff.write_bytes(bytes(data))
+    assert image_data_hash(tiff) != (method, digest)
