@@ -108,6 +108,8 @@ def check_rewrite_state(world: World, new: dict[str, str], finished: bool) -> No
             assert digest == new[rel]
     if finished:
         assert not pending
+        leftovers = [p.name for p in (world.live / "store").rglob(".wirefix-*")]
+        assert not leftovers, "the rerun clears temporaries a killed run left"
         ok = [e["path"] for e in world.entries() if e["outcome"] == "ok"]
         assert len(ok) == len(set(ok)), "one audit entry per changed file"
 

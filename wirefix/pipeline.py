@@ -16,7 +16,7 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import BackupStore, commit, prepare
+from wirefix.rewrite import BackupStore, commit, prepare, remove_orphans
 from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
 
@@ -111,6 +111,8 @@ def apply_notice(
         if candidate.decision not in wanted:
             continue
         with file_lock(candidate.file.path, backups.root / ".locks"):
+            if not opts.dry_run:
+                remove_orphans(Path(candidate.file.path))
             if notice.kind == "kill":
                 outcome = _kill_one(db, candidate, backups, ctx, opts)
             else:

@@ -100,7 +100,7 @@ def prepare(
         image_hash_method=None,
         notes=list(plan.notes),
     )
-    tmp = path.with_name(f".wirefix-{uuid.uuid4().hex}{path.suffix}")
+    tmp = temporary_for(path)
     try:
         if path.is_symlink():
             raise RewriteError(f"{path}: is a symbolic link; refused")
@@ -159,6 +159,31 @@ def commit(prepared: Prepared) -> RewriteResult:
         with contextlib.suppress(OSError):
             tmp.unlink()
     return result
+
+
+def temporary_for(path: Path) -> Path:
+    """`.wirefix-<uuid>.<name>`: hidden, skipped by the scanner, same folder and extension (so
+    the rename stays on one filesystem and ExifTool keeps the type), and traceable to its photo
+    so `remove_orphans` can clear what a killed run left."""
+    return path.with_name(f".wirefix-{uuid.uuid4().hex}.{path.name}")
+
+
+def remove_orphans(path: Path) -> list[str]:
+    """Delete temporaries of `path` left by a run that died before cleaning up. Call only while
+    holding the file's lock: every live run holds it for as long as its temporary exists."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            name = entry.name
+            if (
+                name.startswith(".wirefix-")
+                and name.endswith("." + path.name)
+                and len(name) == (len(".wirefix-") + 32 + 1 + len(path.name))
+            ):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(entry.path)
+    return removed
 
 
 def discard(prepared: Prepared) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wirefix import __version__, audit, journal, kill
 from wirefix.imagedata import image_data_hash, sha256_file
-from wirefix.rewrite import BackupStore, fsync_dir, fsync_file
+from wirefix.rewrite import BackupStore, fsync_dir, fsync_file, temporary_for
 from wirefix.safety import file_lock, outside_roots
 from wirefix.storage.database import Database, utcnow
 
@@ -104,7 +103,7 @@ def _undo_rewrite(
     if not original.is_file() or sha256_file(original) != body["sha256_before"]:
         raise UndoError(f"{path}: the original bytes are not in the backup store at {original}")
     st = os.stat(path)
-    tmp = path.with_name(f".wirefix-{uuid.uuid4().hex}{path.suffix}")
+    tmp = temporary_for(path)
     shutil.copyfile(original, tmp)
     os.chmod(tmp, st.st_mode & 0o7777)
     fsync_file(tmp)
