@@ -8,7 +8,7 @@ from typing import Any
 from wirefix.exiftool import ExifTool
 from wirefix.model import Correction, Event, Notice, RewriteResult
 from wirefix.plan import make_plan
-from wirefix.rewrite import BackupStore, rewrite
+from wirefix.rewrite import READ_ARGS, BackupStore, rewrite
 
 
 def notice(*corrections: tuple[str, str, str], kind: str = "correction") -> Notice:
@@ -31,6 +31,6 @@ def notice(*corrections: tuple[str, str, str], kind: str = "correction") -> Noti
 def fix(
     path: Path, et: ExifTool, backups: BackupStore, *corrections: tuple[str, str, str]
 ) -> tuple[RewriteResult, dict[str, Any]]:
-    record = et.read_one(path)
+    record = et.read_one(path, extra=READ_ARGS)
     plan = make_plan(notice(*corrections), record)
     return rewrite(plan, record, et, backups), record

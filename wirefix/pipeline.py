@@ -16,7 +16,7 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import BackupStore, commit, prepare, remove_orphans
+from wirefix.rewrite import READ_ARGS, BackupStore, commit, prepare, remove_orphans
 from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
 
@@ -137,7 +137,7 @@ def _apply_one(
     if refused:
         return FileOutcome(candidate, "failed", message=refused)
     try:
-        record = exiftool.read_one(path)
+        record = exiftool.read_one(path, extra=READ_ARGS)
         plan = make_plan(notice, record)
     except (ExifToolError, PlanError) as exc:
         return FileOutcome(candidate, "failed", message=str(exc))
