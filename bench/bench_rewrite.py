@@ -29,10 +29,9 @@ sys.path.insert(0, str(ROOT))
 from wirefix import audit  # noqa: E402
 from wirefix.exiftool import ExifTool  # noqa: E402
 from wirefix.model import Candidate, Correction, Event, IndexedFile, Notice  # noqa: E402
-from wirefix.pipeline import _apply_one  # noqa: E402
+from wirefix.pipeline import ApplyOptions, remediate_one  # noqa: E402
 from wirefix.plan import exiftool_values, make_plan  # noqa: E402
 from wirefix.rewrite import BackupStore  # noqa: E402
-from wirefix.safety import file_lock  # noqa: E402
 from wirefix.storage import Database  # noqa: E402
 
 SAMPLE = ROOT / "samples/store/afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
@@ -56,6 +55,7 @@ _worker: dict = {}
 
 def _init(db_url: str, backups: str) -> None:
     _worker["db"] = Database(db_url)
+    _worker["roots"] = _worker["db"].roots()
     _worker["et"] = ExifTool()
     _worker["backups"] = BackupStore(Path(backups))
     _worker["ctx"] = audit.AuditContext(
@@ -69,8 +69,9 @@ def _remediate(job: tuple[int, str, str]) -> str:
     indexed = IndexedFile(id=file_id, root="bench", rel_path=rel, path=path, size=0, fields={})
     candidate = Candidate(file=indexed, score=1.0, decision="auto", evidence=[])
     w = _worker
-    with file_lock(path, w["backups"].root / ".locks"):
-        out = _apply_one(w["db"], NOTICE, candidate, w["et"], w["backups"], w["ctx"], False)
+    out = remediate_one(
+        w["db"], NOTICE, candidate, w["et"], w["backups"], w["ctx"], ApplyOptions(), w["roots"]
+    )
     return out.status
 
 

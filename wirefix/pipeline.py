@@ -5,6 +5,7 @@ Each function here composes stages for one command; the CLI only parses options 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -106,21 +107,41 @@ def apply_notice(
         notice_received_at=received_at,
         reason=describe(notice),
     )
+    roots = db.roots()
     outcomes = []
     for candidate in candidates:
         if candidate.decision not in wanted:
             continue
-        with file_lock(candidate.file.path, backups.root / ".locks"):
-            if not opts.dry_run:
-                remove_orphans(Path(candidate.file.path))
-            if notice.kind == "kill":
-                outcome = _kill_one(db, candidate, backups, ctx, opts)
-            else:
-                outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
+        outcome = remediate_one(db, notice, candidate, exiftool, backups, ctx, opts, roots)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
     return outcomes
+
+
+def remediate_one(
+    db: Database,
+    notice: Notice,
+    candidate: Candidate,
+    exiftool: ExifTool,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+    roots: dict[str, str],
+) -> FileOutcome:
+    """One file: refuse it if it is outside the store roots, else lock it, clear temporaries a
+    killed run left, and rewrite or kill it. A dry run takes no lock and removes nothing."""
+    path = candidate.file.path
+    refused = outside_roots(path, roots)
+    if refused:
+        return FileOutcome(candidate, "failed", message=refused)
+    lock = contextlib.nullcontext() if opts.dry_run else file_lock(path, backups.root / ".locks")
+    with lock:
+        if not opts.dry_run:
+            remove_orphans(Path(path))
+        if notice.kind == "kill":
+            return _kill_one(db, candidate, backups, ctx, opts)
+        return _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
 
 
 def _apply_one(
@@ -133,9 +154,6 @@ def _apply_one(
     dry_run: bool,
 ) -> FileOutcome:
     path = candidate.file.path
-    refused = outside_roots(path, db.roots())
-    if refused:
-        return FileOutcome(candidate, "failed", message=refused)
     try:
         record = exiftool.read_one(path, extra=READ_ARGS)
         plan = make_plan(notice, record)
@@ -176,9 +194,6 @@ def _kill_one(
     """Quarantine (or purge) one file and its copies; journaled like a rewrite."""
     path = candidate.file.path
     plan = EditPlan(path=path, action="kill")
-    refused = outside_roots(path, db.roots())
-    if refused:
-        return FileOutcome(candidate, "failed", plan, message=refused)
     history = db.audit_entries_for(path)
     if not os.path.lexists(path):
         if any(r.action == "kill" and r.outcome == "ok" for r in history):
