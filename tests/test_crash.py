@@ -163,6 +163,11 @@ def test_sigkill_between_file_change_and_audit_entry_is_reconciled(correction_wo
     assert proc.returncode == -signal.SIGKILL
     assert world.intents(), "the interrupted change is journaled"
     check_rewrite_state(world, new, finished=False)
+    verified = world.cli.json("audit", "verify")
+    assert verified["ok"] is True and len(verified["pending"]) == 1
+    repaired = world.cli.json("audit", "verify", "--repair")
+    assert repaired["ok"] is True and repaired["pending"] == []
+    check_rewrite_state(world, new, finished=False)
     finish(world)
     check_rewrite_state(world, new, finished=True)
     recovered = [e for e in world.entries() if any("recovery" in n for n in e["notes"])]
