@@ -230,7 +230,12 @@ def _kill_one(
         kill.carry_out(steps)
     except (OSError, kill.KillError) as exc:
         db.journal_drop(jid)
-        result.outcome, result.error = "failed", f"{path}: kill failed: {exc}"
+        done = [st["src"] for st in steps if not os.path.lexists(st["src"])]
+        result.outcome, result.error = (
+            "failed",
+            f"{path}: kill failed: {exc}"
+            + (f"; already taken out: {', '.join(done)}" if done else "; nothing was moved"),
+        )
         seq, _ = audit.record(db, ctx, result, root, rel, **extra)
         return FileOutcome(candidate, "failed", plan, result, seq, result.error)
     journal.crash_point("moved")
