@@ -116,3 +116,34 @@ def test_purge_deletes_every_copy_and_keeps_only_hashes(cli, store: Path, tmp_pa
     refused = cli("undo", str(entries[0]["seq"]), check=1)
     assert "purged" in refused.stderr
     assert cli.json("audit", "verify")["ok"] is True
+
+
+def test_a_kill_that_fails_half_way_says_what_was_taken_out(
+    cli, store: Path, tmp_path: Path
+) -> None:
+    (store / (DARAA + "_original")).write_bytes(b"ExifTool's copy")
+    notice = ingest_kill(cli, tmp_path)
+    cli("scan", str(store))
+    quarantine = tmp_path / "q"
+    blocker = quarantine / f"notice-{notice}" / "store" / (DARAA + "_original")
+    blocker.parent.mkdir(parents=True)
+    blocker.write_bytes(b"something else")
+    done = cli.json("apply", notice, "--yes", "--quarantine-dir", str(quarantine), check=1)
+    daraa = next(f for f in done["files"] if f["path"].endswith(DARAA))
+    assert daraa["status"] == "failed"
+    assert "already exists with other content" in daraa["message"]
+    assert f"already taken out: {store / DARAA}" in daraa["message"]
+    assert (store / (DARAA + "_original")).exists(), "the blocked copy stays where it was"
+    assert cli.json("audit", "verify")["pending"], "the rest of the kill is still to do"
+
+    blocker.unlink()  # an operator clears the obstacle; the next run finishes the kill
+    cli("apply", notice, "--yes", "--quarantine-dir", str(quarantine))
+    assert not (store / (DARAA + "_original")).exists() and blocker.exists()
+    verified = cli.json("audit", "verify")
+    assert verified["ok"] is True and verified["pending"] == []
+    kills = [
+        f
+        for f in cli.json("report", "--notice", notice)["notices"][0]["files"]
+        if f["path"].endswith(DARAA)
+    ]
+    assert [k["outcome"] for k in kills] == ["failed", "ok"]

@@ -229,12 +229,18 @@ def _kill_one(
     try:
         kill.carry_out(steps)
     except (OSError, kill.KillError) as exc:
-        db.journal_drop(jid)
         done = [st["src"] for st in steps if not os.path.lexists(st["src"])]
+        if not done:
+            db.journal_drop(jid)
+        # Half a kill stays journaled: the next run finishes it once the obstacle is gone.
         result.outcome, result.error = (
             "failed",
             f"{path}: kill failed: {exc}"
-            + (f"; already taken out: {', '.join(done)}" if done else "; nothing was moved"),
+            + (
+                f"; already taken out: {', '.join(done)}; the next run finishes the rest"
+                if done
+                else "; nothing was moved"
+            ),
         )
         seq, _ = audit.record(db, ctx, result, root, rel, **extra)
         return FileOutcome(candidate, "failed", plan, result, seq, result.error)
