@@ -166,3 +166,21 @@ def test_tiff_image_hash_sees_pixels_not_metadata(corpus: Path, tmp_path: Path) 
     data[first_strip + 10] ^= 0xFF
     tiff.write_bytes(bytes(data))
     assert image_data_hash(tiff) != (method, digest)
+
+
+def test_apply_refuses_a_photo_swapped_for_a_symlink_out_of_the_store(
+    cli, store: Path, tmp_path: Path
+) -> None:
+    notice = cli.json("ingest", str(SAMPLES / "notices" / "afp-daraa-correction.txt"))[0]["id"]
+    cli("scan", str(store))
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(DARAA, outside)
+    target = store / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
+    target.unlink()
+    target.symlink_to(outside)  # planted after the scan, before the apply
+    digest = sha(outside)
+    done = cli.json("apply", str(notice), "--yes", check=1)
+    refused = next(f for f in done["files"] if f["path"] == str(target))
+    assert refused["status"] == "failed" and "symbolic link" in refused["message"]
+    assert sha(outside) == digest and target.is_symlink()
+    assert {f["status"] for f in done["files"] if f["path"] != str(target)} == {"changed"}
