@@ -1,4 +1,4 @@
-"""audit journal (intents) and, on PostgreSQL, a trigger keeping audit_entries append-only
+"""audit journal (intents) and triggers keeping audit_entries append-only
 
 Revision ID: 0003
 Revises: 0001
@@ -33,6 +33,16 @@ CREATE TRIGGER audit_entries_no_truncate
 """
 
 
+# SQLite has no roles, but a trigger still stops the application (or a stray script) from
+# changing the log; dropping it is a deliberate act that leaves the chain to tell.
+_SQLITE_GUARD = [
+    "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
+    "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries "
+    "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only: DELETE refused'); END",
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "audit_journal",
@@ -43,11 +53,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
         op.execute(_PG_GUARD)
+    elif dialect == "sqlite":
+        for statement in _SQLITE_GUARD:
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_delete")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries")
         op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
