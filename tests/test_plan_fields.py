@@ -189,3 +189,17 @@ def test_iptc_limit_cuts_iptc_only_and_says_so(et, photo: Path, tmp_path: Path) 
     cut = tags["IPTC:By-line"]
     assert long_name.startswith(cut) and len(cut.encode()) <= 32 and len(cut) > 20
     assert any("IPTC:By-line shortened to 32 bytes" in n for n in result.notes)
+
+
+def test_iptc_charset_is_declared_whenever_iptc_is_written(et, tmp_path: Path) -> None:
+    photo = tmp_path / "undeclared.jpg"
+    shutil.copy(DARAA, photo)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-IPTC:CodedCharacterSet=", str(photo)],
+        check=True,
+    )
+    assert "IPTC:CodedCharacterSet" not in exiftool_tags(photo)
+    result, _ = fix(photo, et, BackupStore(tmp_path / "b"), ("byline", "ERIC FEFERBERG", "M A"))
+    assert result.outcome == "ok", result.error
+    assert exiftool_tags(photo)["IPTC:CodedCharacterSet"] == "UTF8"
+    assert "IPTC written as UTF-8 with CodedCharacterSet declared" in result.notes

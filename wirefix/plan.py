@@ -171,8 +171,9 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
 
     - IPTC limits are bytes: the IPTC copy is cut on a character boundary and the full value
       stays in XMP; the plan says so.
-    - IPTC without a UTF-8 declaration is read by ExifTool as Latin-1; all of it is written back
-      as UTF-8 with CodedCharacterSet declared, so old accents and new names both survive.
+    - IPTC without a UTF-8 declaration is read by ExifTool as Latin-1; once wirefix writes IPTC
+      it declares UTF-8 and writes the non-ASCII values again, so old accents and new names
+      both survive (ASCII reads the same either way).
     - IPTCDigest is set to `new` where the file has one, or MWG readers would ignore the XMP.
     """
     iptc_writes = [w for w in plan.writes if w.tag.startswith("IPTC:")]
@@ -188,7 +189,10 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
             )
     iptc_text = [str(v) for t, v in record.items() if t.startswith("IPTC:")]
     iptc_text += [str(w.new) for w in iptc_writes]
-    if record.get("IPTC:CodedCharacterSet") != "UTF8" and not all(t.isascii() for t in iptc_text):
+    # Declared on every IPTC write (SPEC §6); in PNG only when needed, where the IPTC sits in a
+    # text chunk and some readers mishandle the envelope record (osxphotos' notes).
+    needed = not all(t.isascii() for t in iptc_text) or record.get("File:FileType") != "PNG"
+    if record.get("IPTC:CodedCharacterSet") != "UTF8" and needed:
         # ASCII reads the same in Latin-1 and UTF-8: only the rest needs writing again (and
         # rewriting an over-long or formatted ASCII value could only shorten or reformat it).
         planned = {w.tag for w in plan.writes}
@@ -205,7 +209,7 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
                 "IPTC:CodedCharacterSet", record.get("IPTC:CodedCharacterSet"), "UTF8", "encoding"
             )
         )
-        plan.notes.append("IPTC re-encoded as UTF-8 with CodedCharacterSet declared")
+        plan.notes.append("IPTC written as UTF-8 with CodedCharacterSet declared")
     if "Photoshop:IPTCDigest" in record:
         plan.notes.append("IPTCDigest updated so MWG readers keep trusting the XMP")
 
