@@ -203,3 +203,20 @@ def test_iptc_charset_is_declared_whenever_iptc_is_written(et, tmp_path: Path) -
     assert result.outcome == "ok", result.error
     assert exiftool_tags(photo)["IPTC:CodedCharacterSet"] == "UTF8"
     assert "IPTC written as UTF-8 with CodedCharacterSet declared" in result.notes
+
+
+def test_shortened_iptc_value_gets_an_xmp_home_when_the_file_has_none(et, tmp_path: Path) -> None:
+    photo = tmp_path / "no-xmp-credit.jpg"
+    shutil.copy(DARAA, photo)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-photoshop:Credit=", str(photo)], check=True
+    )
+    long_credit = "Małgorzata Wiśniewska-Grzybowska/AFP"
+    result, _ = fix(
+        photo, et, BackupStore(tmp_path / "b"), ("credit", "ERIC FEFERBERG/AFP", long_credit)
+    )
+    assert result.outcome == "ok", result.error
+    tags = exiftool_tags(photo)
+    assert tags["XMP-photoshop:Credit"] == long_credit
+    assert len(tags["IPTC:Credit"].encode()) <= 32
+    assert any("full value is in XMP-photoshop:Credit, added" in n for n in result.notes)

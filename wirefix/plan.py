@@ -179,14 +179,13 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
     iptc_writes = [w for w in plan.writes if w.tag.startswith("IPTC:")]
     if not iptc_writes:
         return
-    for i, w in enumerate(plan.writes):
+    planned = {w.tag for w in plan.writes}
+    for i, w in enumerate(list(plan.writes)):
         limit = IPTC_LIMITS.get(w.tag)
         if limit and isinstance(w.new, str) and len(w.new.encode("utf-8")) > limit:
             cut = w.new.encode("utf-8")[:limit].decode("utf-8", "ignore")
             plan.writes[i] = TagWrite(w.tag, w.old, cut, w.field)
-            plan.notes.append(
-                f"{w.tag} shortened to {limit} bytes in IPTC; the full value is in XMP"
-            )
+            plan.notes.append(_keep_whole(plan, record, planned, w, limit))
     iptc_text = [str(v) for t, v in record.items() if t.startswith("IPTC:")]
     iptc_text += [str(w.new) for w in iptc_writes]
     # Declared on every IPTC write (SPEC §6); in PNG only when needed, where the IPTC sits in a
@@ -212,6 +211,25 @@ def _iptc_housekeeping(plan: EditPlan, record: dict[str, Any]) -> None:
         plan.notes.append("IPTC written as UTF-8 with CodedCharacterSet declared")
     if "Photoshop:IPTCDigest" in record:
         plan.notes.append("IPTCDigest updated so MWG readers keep trusting the XMP")
+
+
+def _keep_whole(
+    plan: EditPlan, record: dict[str, Any], planned: set[str], w: TagWrite, limit: int
+) -> str:
+    """Say where the whole value of a shortened IPTC tag lives; add its XMP twin if missing."""
+    xmp = next(
+        (t for tags in FIELD_TAGS.values() if w.tag in tags for t in tags if t.startswith("XMP-")),
+        None,
+    )
+    head = f"{w.tag} shortened to {limit} bytes in IPTC"
+    if xmp is None:
+        return f"{head}; the full value is in this audit entry only"
+    if xmp in planned:
+        return f"{head}; the full value is in {xmp}"
+    if xmp not in record:
+        plan.writes.append(TagWrite(xmp, None, w.new, w.field))
+        return f"{head}; the full value is in {xmp}, added for it"
+    return f"{head}; {xmp} holds {record[xmp]!r}, so the full value is in this entry only"
 
 
 def exiftool_values(plan: EditPlan, record: dict[str, Any]) -> dict[str, Any]:
