@@ -220,3 +220,20 @@ def test_shortened_iptc_value_gets_an_xmp_home_when_the_file_has_none(et, tmp_pa
     assert tags["XMP-photoshop:Credit"] == long_credit
     assert len(tags["IPTC:Credit"].encode()) <= 32
     assert any("full value is in XMP-photoshop:Credit, added" in n for n in result.notes)
+
+
+def test_mentions_left_in_tags_wirefix_does_not_rewrite_are_reported() -> None:
+    record = {
+        "SourceFile": "/x.jpg",
+        "IPTC:CodedCharacterSet": "UTF8",
+        "IPTC:By-line": "ERIC FEFERBERG",
+        "IFD0:Software": "ERIC FEFERBERG presets",
+        "Canon:OwnerName": "Eric Feferberg",
+        "XMP-thirdlight:Imsurl": "http://example.com/eric-feferberg",
+        "System:FileName": "eric feferberg.jpg",
+    }
+    plan = make_plan(notice(("byline", "ERIC FEFERBERG", "MOHAMAD ABAZEED")), record)
+    assert {w.tag for w in plan.writes} == {"IPTC:By-line"}
+    [note] = [n for n in plan.notes if "still appears" in n]
+    assert "IFD0:Software" in note and "Canon:OwnerName" in note
+    assert "System:FileName" not in note

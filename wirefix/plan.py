@@ -74,13 +74,24 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
                 "tags; other mentions, if any, are left for a person"
             )
             continue
+        left: list[str] = []
         for tag in record:
             value = current(tag)
-            if tag in whole or not _rewritable(tag, value):
+            if tag in whole:
                 continue
             replaced = _replace_mention(value, correction)
-            if replaced is not None:
+            if replaced is None:
+                continue
+            if _rewritable(tag, value):
                 new[tag], causes[tag] = replaced, causes.get(tag, correction.field)
+            elif not tag.startswith(("System:", "File:", "Composite:", "ExifTool:")):
+                left.append(tag)
+        if left:
+            # Maker notes, custom XMP namespaces, URLs...: compliance must know they remain.
+            notes.append(
+                f"{correction.erroneous!r} still appears in {', '.join(left)}, which wirefix "
+                "does not rewrite (docs/tags.md); check by hand"
+            )
 
     # 4. A refiled caption may now carry two identical or competing credit lines.
     prefer = next((c.corrected for c in notice.corrections), None)
