@@ -97,7 +97,7 @@ def test_purge_deletes_every_copy_and_keeps_only_hashes(cli, store: Path, tmp_pa
 
     notice = ingest_kill(cli, tmp_path)
     cli("scan", str(store))
-    cli("match", notice, check=3)  # two look-alikes wait for review
+    cli("match", notice, check=False)  # 0, or 3 when look-alikes wait for review
     purged = cli.json("apply", notice, "--yes", "--purge")
     assert {f["status"] for f in purged["files"]} == {"changed"}
     left = snapshot(store)
