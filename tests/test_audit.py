@@ -57,9 +57,13 @@ def sql(db: Database, statement: str, **params) -> None:
 
 
 def tamperable(db: Database) -> Database:
-    """What an attacker with the SQLite file does first: drop the append-only triggers."""
-    sql(db, "DROP TRIGGER audit_entries_no_update")
-    sql(db, "DROP TRIGGER audit_entries_no_delete")
+    """What an attacker who owns the database does first: switch off the append-only
+    triggers (migration 0003). Tests that tamper with the log must do the same."""
+    if db.is_sqlite:
+        sql(db, "DROP TRIGGER audit_entries_no_update")
+        sql(db, "DROP TRIGGER audit_entries_no_delete")
+    else:
+        sql(db, "ALTER TABLE audit_entries DISABLE TRIGGER USER")
     return db
 
 
@@ -75,6 +79,12 @@ def problems(db: Database) -> str:
     report = audit.verify(db)
     assert not report.ok
     return "\n".join(report.problems)
+
+
+def test_owner_who_disables_the_trigger_is_still_caught(db: Database) -> None:
+    tamperable(db)
+    sql(db, "DELETE FROM audit_entries WHERE seq = 2")
+    assert "entry 3: expected entry 2 here; entries missing (deleted)" in problems(db)
 
 
 def test_intact_chain_verifies(db: Database) -> None:
