@@ -33,3 +33,25 @@ def clean_caption(caption: str) -> str:
     text = _PREFIX.sub("", text)
     text = re.sub(r"[ \t]+", " ", text).strip()
     return text.rstrip("/ ").strip() if text.endswith("/") else text
+
+
+_CREDIT_LINE = re.compile(r"\s*\(\s*Photo\s+credit\s+should\s+read\s+([^)]*)\)", re.I)
+
+
+def dedupe_credit_lines(caption: str, prefer: str | None = None) -> str:
+    """Keep one "(Photo credit should read ...)": the one naming `prefer` (the corrected value)
+    if any does, else the last. A refiled caption often carries the old and the new line."""
+    lines = list(_CREDIT_LINE.finditer(caption))
+    if len(lines) < 2:
+        return caption
+    keep = lines[-1]
+    if prefer:
+        keep = next((m for m in lines if prefer.casefold() in m.group(1).casefold()), keep)
+    out, pos = [], 0
+    for m in lines:
+        out.append(caption[pos : m.start()])
+        if m is keep:
+            out.append(m.group(0))
+        pos = m.end()
+    out.append(caption[pos:])
+    return "".join(out).strip()

@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,7 +33,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__, audit, pipeline
+from wirefix import __version__, audit, journal, kill, pipeline
 from wirefix import report as report_mod
 from wirefix.config import ConfigError, backup_dir, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
@@ -375,7 +376,10 @@ def _outcome_dict(o: pipeline.FileOutcome) -> dict[str, Any]:
 def _print_plan(outcomes: list[pipeline.FileOutcome]) -> None:
     rows = []
     for o in outcomes:
-        if o.plan and o.plan.writes:
+        if o.plan and o.plan.action == "kill":
+            for line in o.plan.notes or [o.message or "kill"]:
+                rows.append([o.candidate.file.rel_path, "(kill)", "", line, o.status])
+        elif o.plan and o.plan.writes:
             for w in o.plan.writes:
                 before, after = _changed_part(w.old, w.new)
                 rows.append([o.candidate.file.rel_path, w.tag, before, after, o.status])
@@ -441,19 +445,36 @@ def apply(
             "--operator", help="Who is applying (env WIREFIX_OPERATOR; default user@host)."
         ),
     ] = None,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Kills delete the files instead of quarantining.")
+    ] = False,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine-dir", help="Where kills move files (env WIREFIX_QUARANTINE_DIR)."
+        ),
+    ] = None,
 ) -> None:
-    """Rewrite the files a notice concerns; one audit entry per changed file.
+    """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
+    changed file.
 
-    A dry run first shows the exact field changes. Running it again changes nothing.
+    A dry run first shows the exact field changes. Running it again changes nothing; a run that
+    was interrupted is finished and logged by the next one.
 
     Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
     """
     who = operator or audit.default_operator()
     store = BackupStore(backup_dir(str(backups) if backups else None))
+    opts = pipeline.ApplyOptions(
+        dry_run=dry_run,
+        include_review=include_review,
+        purge=purge,
+        quarantine=kill.quarantine_dir(str(quarantine) if quarantine else None),
+    )
     with open_db(db) as database, open_exiftool() as et:
         if not dry_run and not yes:
             preview = pipeline.apply_notice(
-                database, notice, et, store, who, dry_run=True, include_review=include_review
+                database, notice, et, store, who, options=replace(opts, dry_run=True)
             )
             if not any(o.status == "planned" for o in preview):
                 dry_run = True  # nothing to ask about: report the plan as it stands
@@ -463,10 +484,10 @@ def apply(
                 )
             else:
                 _print_plan(preview)
-                if not typer.confirm("Rewrite these files?"):
+                if not typer.confirm("Change these files?"):
                     raise typer.Exit(EXIT_OK)
         outcomes = pipeline.apply_notice(
-            database, notice, et, store, who, dry_run=dry_run, include_review=include_review
+            database, notice, et, store, who, options=replace(opts, dry_run=dry_run)
         )
     if as_json:
         print_json(
@@ -614,10 +635,78 @@ def _report_tables(data: dict[str, Any]) -> None:
         table("changes", ["notice", "entry", "file", "outcome", "tag", "before", "after"], rows)
 
 
-@audit_app.command("verify")
-def audit_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Recompute the hash chain; exit 1 and name the entries if anything was altered."""
+@app.command("undo")
+def undo_cmd(
+    entry: Annotated[int, typer.Argument(help="Audit entry (seq) of the remediation to undo.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    backups: Annotated[
+        Path | None,
+        typer.Option("--backup-dir", help="Where originals are kept (env WIREFIX_BACKUP_DIR)."),
+    ] = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Who is undoing (env WIREFIX_OPERATOR).")
+    ] = None,
+) -> None:
+    """Restore the original bytes of a rewrite, or bring back a quarantined kill; logged.
+
+    Example: wirefix undo 12
+    """
+    from wirefix.undo import UndoError, undo
+
+    store = BackupStore(backup_dir(str(backups) if backups else None))
+    with open_db(db) as database, open_exiftool() as et:
+        try:
+            done = undo(database, entry, store, operator or audit.default_operator(), et.version)
+        except UndoError as exc:
+            raise Failure(str(exc)) from exc
+    if as_json:
+        print_json(done.__dict__)
+    else:
+        console.print(
+            f"entry {done.undone} undone ({done.action} of {done.path}): entry {done.seq}"
+        )
+
+
+@audit_app.command("export")
+def audit_export(
+    db: DbOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """The log as JSON Lines, one entry per line with seq, prev_hash, entry_hash and payload,
+    so the chain can be checked without wirefix (docs/audit.md).
+
+    Example: wirefix audit export -o audit.jsonl
+    """
     with open_db(db) as database:
+        lines = audit.export_lines(database)
+    if output:
+        output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        note(f"{len(lines)} entries written to {output}")
+    else:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="First log or drop intents left by interrupted runs."),
+    ] = False,
+) -> None:
+    """Recompute the hash chain; exit 1 and name the entries if anything was altered.
+
+    Example: wirefix audit verify
+    """
+    with open_db(db) as database:
+        if repair:
+            for line in journal.reconcile(database):
+                note(line)
         result = audit.verify(database)
     if as_json:
         print_json(result.__dict__)
@@ -625,6 +714,8 @@ def audit_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
     for problem in result.problems if not as_json else []:
         error(problem)
+    for pending in result.pending if not as_json else []:
+        note(pending)
     if not result.ok:
         raise typer.Exit(EXIT_ERROR)
 

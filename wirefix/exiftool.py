@@ -32,6 +32,8 @@ _STARTUP_TIMEOUT = 30.0
 # Options given to every command. -charset filename=utf8 keeps non-ASCII paths intact;
 # -api LargeFileSupport lets ExifTool handle files over 2 GB instead of failing oddly.
 _COMMON_ARGS = ["-charset", "filename=utf8", "-api", "LargeFileSupport=1"]
+#: Longest value wirefix writes: EXIF lives in one 64 kB JPEG segment, and no caption is this long.
+MAX_VALUE_BYTES = 32_000
 _TAG_NAME = re.compile(r"[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)?")
 
 
@@ -232,8 +234,9 @@ class ExifTool:
         Returns ExifTool's warnings (stderr) so the caller can record them.
         """
         source, target = check_path(source), check_path(target)
-        for tag in values:
+        for tag, value in values.items():
             _check_tag_name(tag)
+            check_value(tag, value)
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", suffix=".json", prefix="wirefix-edit-", delete=False
         ) as fh:
@@ -247,6 +250,29 @@ class ExifTool:
         if status != 0 or not os.path.exists(target):
             raise ExifToolError(f"ExifTool could not write {source}: {(err or out).strip()}")
         return err
+
+
+def check_value(tag: str, value: Any) -> None:
+    """Refuse values that cannot be written literally through `-j=`.
+
+    NUL ends a C string inside ExifTool; ExifTool's JSON import decodes a string starting with
+    `base64:` into bytes; anything past MAX_VALUE_BYTES would not fit EXIF and is not a caption.
+    Newlines, leading `-`, `-@`, `-execute`, `${...}` are plain data in JSON and written as is.
+    """
+    for item in value if isinstance(value, list) else [value]:
+        text = str(item)
+        if "\0" in text:
+            raise UnsafeArgument(f"refusing to write {tag}: the value contains a NUL byte")
+        if text.startswith("base64:"):
+            raise UnsafeArgument(
+                f"refusing to write {tag}: a value starting with 'base64:' would be decoded by "
+                "ExifTool instead of written as text"
+            )
+        if len(text.encode("utf-8")) > MAX_VALUE_BYTES:
+            raise UnsafeArgument(
+                f"refusing to write {tag}: value of {len(text.encode('utf-8'))} bytes is over "
+                f"the {MAX_VALUE_BYTES}-byte limit"
+            )
 
 
 def _check_tag_name(tag: str) -> None:

@@ -8,6 +8,10 @@ method name, so a hash is only ever compared with one made the same way.
   data, up to and including EOI. Metadata lives in APPn/COM; tables, frame headers and scans are
   the picture.
 - `png-chunks-v1`: IHDR, PLTE, tRNS and every IDAT chunk, in order (metadata chunks excluded).
+- `tiff-strips-v1`: for every IFD of the main chain, the tags that define the pixels (size,
+  samples, compression, photometric, planar, predictor, tile size, ...) and the bytes of its
+  strips or tiles, in order; offsets are left out because a rewrite moves the data. BigTIFF and
+  TIFF-based raw formats (DNG, whose picture is in a SubIFD) are not covered.
 - `file-sha256`: anything else; a metadata write will change it, so the rewriter refuses formats
   it cannot prove unchanged.
 """
@@ -41,6 +45,8 @@ def image_data_hash(path: str | Path) -> tuple[str, str]:
         return "jpeg-segments-v1", _jpeg_hash(Path(path))
     if head == b"\x89PNG\r\n\x1a\n":
         return "png-chunks-v1", _png_hash(Path(path))
+    if head[:4] in (b"II*\x00", b"MM\x00*") and not str(path).lower().endswith(".dng"):
+        return "tiff-strips-v1", _tiff_hash(Path(path))
     return "file-sha256", sha256_file(path)
 
 
@@ -117,3 +123,57 @@ def _png_hash(path: Path) -> str:
                 digest.update(body)
             if ctype == b"IEND":
                 return digest.hexdigest()
+
+
+_TIFF_PIXEL_TAGS = {256, 257, 258, 259, 262, 266, 277, 284, 317, 320, 322, 323, 338, 339, 530}
+_TIFF_DATA = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, ...)
+_TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+
+
+def _tiff_hash(path: Path) -> str:
+    data = path.read_bytes()
+    order = "<" if data[:2] == b"II" else ">"
+    digest = hashlib.sha256()
+
+    def unpack(fmt: str, at: int) -> tuple[int, ...]:
+        try:
+            return struct.unpack_from(order + fmt, data, at)
+        except struct.error as exc:
+            raise ImageDataError(f"{path}: truncated TIFF structure") from exc
+
+    (ifd,) = unpack("I", 4)
+    seen: set[int] = set()
+    while ifd and ifd not in seen and len(seen) < 64:
+        seen.add(ifd)
+        (count,) = unpack("H", ifd)
+        values: dict[int, tuple[int, bytes]] = {}
+        for i in range(count):
+            tag, typ, n, _ = unpack("HHII", ifd + 2 + 12 * i)
+            size = _TIFF_SIZES.get(typ, 1) * n
+            at = ifd + 2 + 12 * i + 8
+            if size > 4:
+                (at,) = unpack("I", at)
+            if at + size > len(data):
+                raise ImageDataError(f"{path}: TIFF tag {tag} points past the end of the file")
+            values[tag] = (typ, data[at : at + size])
+        for tag in sorted(_TIFF_PIXEL_TAGS & values.keys()):
+            digest.update(struct.pack(">H", tag) + values[tag][1])
+        for offsets_tag, counts_tag in _TIFF_DATA:
+            if offsets_tag in values and counts_tag in values:
+                for start, length in zip(
+                    _tiff_ints(order, *values[offsets_tag]),
+                    _tiff_ints(order, *values[counts_tag]),
+                    strict=False,
+                ):
+                    if start + length > len(data):
+                        raise ImageDataError(f"{path}: TIFF image data is truncated")
+                    digest.update(data[start : start + length])
+        (ifd,) = unpack("I", ifd + 2 + 12 * count)
+    return digest.hexdigest()
+
+
+def _tiff_ints(order: str, typ: int, raw: bytes) -> list[int]:
+    fmt = {3: "H", 4: "I", 16: "Q"}.get(typ)
+    if fmt is None:
+        raise ImageDataError(f"unexpected TIFF offset type {typ}")
+    return list(struct.unpack(order + fmt * (len(raw) // struct.calcsize(fmt)), raw))

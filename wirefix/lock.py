@@ -56,7 +56,9 @@ def run_lock(db: Database, wait: float = 0.0) -> Iterator[None]:
         return
     with db.engine.connect() as conn:
         deadline = time.monotonic() + wait
-        while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar():
+        while not conn.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}
+        ).scalar():
             if time.monotonic() >= deadline:
                 raise Busy(
                     "another wirefix run holds this database's run lock (PostgreSQL advisory "

@@ -28,7 +28,8 @@ class JsonLines(logging.Formatter):
 class Plain(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
-        base = f"{datetime.now().strftime('%H:%M:%S')} {record.levelname.lower()} {record.getMessage()}"
+        when = datetime.now().strftime("%H:%M:%S")
+        base = f"{when} {record.levelname.lower()} {record.getMessage()}"
         return f"{base} {extras}".rstrip()
 
 

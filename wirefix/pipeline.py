@@ -5,17 +5,20 @@ Each function here composes stages for one command; the CLI only parses options 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wirefix import audit, ingest
+from wirefix import audit, ingest, journal, kill
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import BackupStore, rewrite
+from wirefix.rewrite import READ_ARGS, BackupStore, commit, prepare, remove_orphans
+from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
 
 
@@ -60,6 +63,14 @@ class FileOutcome:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class ApplyOptions:
+    dry_run: bool = False
+    include_review: bool = False
+    purge: bool = False  # kills delete instead of quarantining
+    quarantine: Path | None = None
+
+
 def apply_notice(
     db: Database,
     notice_id: int,
@@ -69,14 +80,19 @@ def apply_notice(
     dry_run: bool = False,
     include_review: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
+    options: ApplyOptions | None = None,
 ) -> list[FileOutcome]:
-    """Plan and rewrite every `auto` candidate (and `review` ones if asked), one audit entry per
-    changed file. A file that already carries the correction is left alone and reported so."""
+    """Plan and rewrite (or kill) every `auto` candidate (and `review` ones if asked), one audit
+    entry per changed file. A file that already carries the correction is left alone and
+    reported so. Intents left by an interrupted run are settled first (wirefix.journal)."""
+    opts = options or ApplyOptions(dry_run=dry_run, include_review=include_review)
+    if not opts.dry_run:
+        journal.reconcile(db)
     notice, received_at = db.notice(notice_id)
     candidates = db.candidates(notice_id)
     if not candidates:
         candidates = match_notice(db, notice_id)
-    wanted = {"auto", "review"} if include_review else {"auto"}
+    wanted = {"auto", "review"} if opts.include_review else {"auto"}
     ctx = audit.AuditContext(
         operator=operator,
         exiftool_version=exiftool.version,
@@ -85,15 +101,41 @@ def apply_notice(
         notice_received_at=received_at,
         reason=describe(notice),
     )
+    roots = db.roots()
     outcomes = []
     for candidate in candidates:
         if candidate.decision not in wanted:
             continue
-        outcome = _apply_one(db, notice, candidate, exiftool, backups, ctx, dry_run)
+        outcome = remediate_one(db, notice, candidate, exiftool, backups, ctx, opts, roots)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
     return outcomes
+
+
+def remediate_one(
+    db: Database,
+    notice: Notice,
+    candidate: Candidate,
+    exiftool: ExifTool,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+    roots: dict[str, str],
+) -> FileOutcome:
+    """One file: refuse it if it is outside the store roots, else lock it, clear temporaries a
+    killed run left, and rewrite or kill it. A dry run takes no lock and removes nothing."""
+    path = candidate.file.path
+    refused = outside_roots(path, roots)
+    if refused:
+        return FileOutcome(candidate, "failed", message=refused)
+    lock = contextlib.nullcontext() if opts.dry_run else file_lock(path, backups.root / ".locks")
+    with lock:
+        if not opts.dry_run:
+            remove_orphans(Path(path))
+        if notice.kind == "kill":
+            return _kill_one(db, candidate, backups, ctx, opts)
+        return _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
 
 
 def _apply_one(
@@ -106,36 +148,99 @@ def _apply_one(
     dry_run: bool,
 ) -> FileOutcome:
     path = candidate.file.path
-    refused = _outside_root(db, candidate)
-    if refused:
-        return FileOutcome(candidate, "failed", message=refused)
     try:
-        record = exiftool.read_one(path)
+        record = exiftool.read_one(path, extra=READ_ARGS)
         plan = make_plan(notice, record)
     except (ExifToolError, PlanError) as exc:
         return FileOutcome(candidate, "failed", message=str(exc))
-    if plan.action == "kill":
-        return FileOutcome(candidate, "failed", plan, message="kill notices are not applied yet")
     if plan.is_empty:
         return FileOutcome(candidate, "already-correct", plan, message="already correct")
     if dry_run:
         return FileOutcome(candidate, "planned", plan)
-    result = rewrite(plan, record, exiftool, backups)
-    seq, _ = audit.record(db, ctx, result, candidate.file.root, candidate.file.rel_path)
+    root, rel = candidate.file.root, candidate.file.rel_path
+    prepared = prepare(plan, record, exiftool, backups)
+    if isinstance(prepared, RewriteResult):  # refused or failed verification: file untouched
+        seq, _ = audit.record(db, ctx, prepared, root, rel)
+        return FileOutcome(candidate, "failed", plan, prepared, seq, prepared.error)
+    body = audit.payload(
+        ctx, prepared.result, root, rel, outcome="ok", tmp=str(prepared.tmp), run=journal.owner()
+    )
+    jid = db.journal_open(path, "rewrite", body)
+    journal.crash_point("journaled")
+    result = commit(prepared)
+    journal.crash_point("replaced")
+    if result.outcome == "ok":
+        seq = audit.append(db, body, jid)
+    else:
+        db.journal_drop(jid)
+        seq, _ = audit.record(db, ctx, result, root, rel)
     status = "changed" if result.outcome == "ok" else "failed"
     return FileOutcome(candidate, status, plan, result, seq, result.error)
 
 
-def _outside_root(db: Database, candidate: Candidate) -> str | None:
-    """Refuse paths that resolve outside their store root (symlinks pointing out of it)."""
-    root = db.roots().get(candidate.file.root)
-    if root is None:
-        return f"{candidate.file.path}: store root {candidate.file.root!r} is not configured"
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(candidate.file.path)
-    if os.path.commonpath([real_root, real]) != real_root or os.path.islink(candidate.file.path):
-        return f"{candidate.file.path}: resolves outside store root {root}; refused"
-    return None
+def _kill_one(
+    db: Database,
+    candidate: Candidate,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+) -> FileOutcome:
+    """Quarantine (or purge) one file and its copies; journaled like a rewrite."""
+    path = candidate.file.path
+    plan = EditPlan(path=path, action="kill")
+    history = db.audit_entries_for(path)
+    if not os.path.lexists(path):
+        if any(r.action == "kill" and r.outcome == "ok" for r in history):
+            return FileOutcome(candidate, "already-correct", plan, message="already killed")
+        return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
+    copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
+    qdir = opts.quarantine or kill.quarantine_dir()
+    root, rel = candidate.file.root, candidate.file.rel_path
+    steps = kill.plan_steps(
+        path, root, rel, ctx.notice_id or 0, qdir, [c for c in copies if c], opts.purge
+    )
+    verb = "delete" if opts.purge else "move to quarantine"
+    plan.notes.extend(
+        f"{verb}: {s['src']}" + (f" -> {s['dst']}" if s["dst"] else "") for s in steps
+    )
+    if opts.dry_run:
+        return FileOutcome(candidate, "planned", plan)
+    result = RewriteResult(
+        path=path,
+        action="kill",
+        outcome="ok",
+        changes=[],
+        sha256_before=steps[0]["sha256"] if steps else None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        notes=list(plan.notes),
+    )
+    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    body = audit.payload(ctx, result, root, rel, **extra)
+    jid = db.journal_open(path, "kill", body)
+    try:
+        kill.carry_out(steps)
+    except (OSError, kill.KillError) as exc:
+        done = [st["src"] for st in steps if not os.path.lexists(st["src"])]
+        if not done:
+            db.journal_drop(jid)
+        # Half a kill stays journaled: the next run finishes it once the obstacle is gone.
+        result.outcome, result.error = (
+            "failed",
+            f"{path}: kill failed: {exc}"
+            + (
+                f"; already taken out: {', '.join(done)}; the next run finishes the rest"
+                if done
+                else "; nothing was moved"
+            ),
+        )
+        seq, _ = audit.record(db, ctx, result, root, rel, **extra)
+        return FileOutcome(candidate, "failed", plan, result, seq, result.error)
+    journal.crash_point("moved")
+    seq = audit.append(db, body, jid)
+    return FileOutcome(candidate, "changed", plan, result, seq)
 
 
 def describe(notice: Notice) -> str:

@@ -23,6 +23,7 @@ import contextlib
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.imagedata import ImageDataError, image_data_hash, sha256_file
 from wirefix.model import EditPlan, RewriteResult, TagWrite
 from wirefix.plan import exiftool_values
+
+#: How the rewrite reads a file (plan and verification alike): Composite tags are derived from
+#: the others and never written, and computing them is a third of ExifTool's reading time.
+READ_ARGS = ("-e",)
 
 
 class RewriteError(Exception):
@@ -52,19 +57,40 @@ class BackupStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         shutil.copyfile(source, tmp)
-        _fsync_file(tmp)
+        fsync_file(tmp)
         if sha256_file(tmp) != sha256:
             tmp.unlink()
             raise RewriteError(f"{source}: changed while being backed up")
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return target
+
+
+@dataclass
+class Prepared:
+    """A verified new file waiting beside the old one; `commit` puts it in place."""
+
+    path: Path
+    tmp: Path
+    before: os.stat_result
+    result: RewriteResult
 
 
 def rewrite(
     plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
 ) -> RewriteResult:
-    """Apply `plan` to its file. Never raises for a file-level failure: the result says it."""
+    """Apply `plan` to its file, unjournaled (tests, benchmark). Never raises for a file."""
+    prepared = prepare(plan, record, exiftool, backups)
+    if isinstance(prepared, RewriteResult):
+        return prepared
+    return commit(prepared)
+
+
+def prepare(
+    plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
+) -> Prepared | RewriteResult:
+    """Steps 1-3 and the fsync of step 4. Returns the failed result if anything is refused; the
+    original file is untouched either way."""
     path = Path(plan.path)
     result = RewriteResult(
         path=str(path),
@@ -78,8 +104,10 @@ def rewrite(
         image_hash_method=None,
         notes=list(plan.notes),
     )
-    tmp = path.with_name(f".wirefix-{uuid.uuid4().hex}{path.suffix}")
+    tmp = temporary_for(path)
     try:
+        if path.is_symlink():
+            raise RewriteError(f"{path}: is a symbolic link; refused")
         before = os.stat(path)
         result.sha256_before = sha256_file(path)
         method, result.image_hash_before = image_data_hash(path)
@@ -88,13 +116,36 @@ def rewrite(
             raise RewriteError(
                 f"{path}: wirefix cannot prove the picture unchanged for this format; refused"
             )
+        c2pa = c2pa_marker(path)
+        if c2pa:
+            raise RewriteError(
+                f"{path}: carries C2PA Content Credentials ({c2pa}); a rewrite would break "
+                "their signature; refused by policy (docs/safety.md)"
+            )
         result.backup = str(backups.put(path, result.sha256_before))
         warnings = exiftool.write(str(path), str(tmp), exiftool_values(plan, record))
         if warnings.strip():
             result.notes.append("ExifTool: " + " ".join(warnings.split()))
-        _verify(tmp, plan.writes, exiftool, method, result.image_hash_before)
-        _fsync_file(tmp)
+        _verify(tmp, record, plan.writes, exiftool, method, result.image_hash_before)
         _copy_owner_and_mode(before, tmp)
+        fsync_file(tmp)
+        result.sha256_after = sha256_file(tmp)
+        result.image_hash_after = result.image_hash_before
+        return Prepared(path, tmp, before, result)
+    except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
+        result.sha256_after = None
+        result.image_hash_after = None
+        message = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
+        result.error = message if str(path) in message else f"{path}: {message}"
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return result
+
+
+def commit(prepared: Prepared) -> RewriteResult:
+    """Step 4: put the verified file in place atomically, unless the old one changed meanwhile."""
+    path, tmp, before, result = prepared.path, prepared.tmp, prepared.before, prepared.result
+    try:
         now = os.stat(path)
         if (now.st_size, now.st_mtime_ns, now.st_ino) != (
             before.st_size,
@@ -103,33 +154,117 @@ def rewrite(
         ):
             raise RewriteError(f"{path}: changed by someone else during the rewrite; left alone")
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
-        result.sha256_after = sha256_file(path)
-        result.image_hash_after = result.image_hash_before
+        fsync_dir(path.parent)
         result.outcome = "ok"
-    except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
-        result.error = (
-            str(exc) if not isinstance(exc, OSError) else f"{path}: {exc.strerror or exc}"
-        )
+    except (RewriteError, OSError) as exc:
+        result.sha256_after = None
+        result.error = str(exc) if isinstance(exc, RewriteError) else f"{path}: {exc}"
     finally:
-        if tmp.exists():
+        with contextlib.suppress(OSError):
             tmp.unlink()
     return result
 
 
+def temporary_for(path: Path) -> Path:
+    """`.wirefix-<uuid>.<name>`: hidden, skipped by the scanner, same folder and extension (so
+    the rename stays on one filesystem and ExifTool keeps the type), and traceable to its photo
+    so `remove_orphans` can clear what a killed run left."""
+    return path.with_name(f".wirefix-{uuid.uuid4().hex}.{path.name}")
+
+
+def remove_orphans(path: Path) -> list[str]:
+    """Delete temporaries of `path` left by a run that died before cleaning up. Call only while
+    holding the file's lock: every live run holds it for as long as its temporary exists."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            name = entry.name
+            if (
+                name.startswith(".wirefix-")
+                and name.endswith("." + path.name)
+                and len(name) == (len(".wirefix-") + 32 + 1 + len(path.name))
+            ):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(entry.path)
+    return removed
+
+
+def discard(prepared: Prepared) -> None:
+    with contextlib.suppress(OSError):
+        prepared.tmp.unlink()
+
+
+def c2pa_marker(path: Path) -> str | None:
+    """Name the C2PA / JUMBF container if the file has one (JPEG APP11, PNG caBX chunk)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    if head[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 4 <= len(head) and head[pos] == 0xFF:
+            marker, length = head[pos + 1], int.from_bytes(head[pos + 2 : pos + 4], "big")
+            if marker == 0xDA:
+                return None
+            if marker == 0xEB and b"jumb" in head[pos + 4 : pos + 2 + length]:
+                return "JUMBF in APP11"
+            pos += 2 + length
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "caBX chunk" if b"caBX" in head else None
+    return None
+
+
 def _verify(
-    tmp: Path, writes: list[TagWrite], exiftool: ExifTool, method: str, image_hash: str | None
+    tmp: Path,
+    before: dict[str, Any],
+    writes: list[TagWrite],
+    exiftool: ExifTool,
+    method: str,
+    image_hash: str | None,
 ) -> None:
-    record = exiftool.read_one(tmp)
-    if record.get("ExifTool:Error"):
-        raise RewriteError(f"the rewritten file does not read back: {record['ExifTool:Error']}")
+    """The new file reads without error, says what was planned, and nothing else moved."""
+    after = exiftool.read_one(tmp, extra=READ_ARGS)
+    if after.get("ExifTool:Error"):
+        raise RewriteError(f"the rewritten file does not read back: {after['ExifTool:Error']}")
     for w in writes:
-        got = record.get(w.tag)
+        got = after.get(w.tag)
         if not _equal(got, w.new):
-            raise RewriteError(f"{w.tag} reads back as {got!r}, planned {w.new!r}; file left alone")
+            hint = before.get("ExifTool:Warning")
+            raise RewriteError(
+                f"{w.tag} reads back as {got!r}, planned {w.new!r}: the file holds a copy ExifTool "
+                f"does not rewrite{f' (ExifTool: {hint})' if hint else ''}; file left alone"
+            )
+    planned = {w.tag for w in writes}
+    moved = sorted(
+        tag
+        for tag in set(before) | set(after)
+        if tag not in planned
+        and not maintained_by_exiftool(tag, before.get(tag))
+        and before.get(tag) != after.get(tag)
+        and not (before.get(tag) == "" and tag not in after)  # ExifTool drops empty XMP items
+    )
+    if moved:
+        shown = ", ".join(f"{t} ({before.get(t)!r} -> {after.get(t)!r})" for t in moved[:3])
+        raise RewriteError(f"ExifTool would also change {shown}; refused, file left alone")
     new_method, new_hash = image_data_hash(tmp)
     if (new_method, new_hash) != (method, image_hash):
         raise RewriteError("the image data changed during the rewrite; file left alone")
+
+
+#: Tags that describe the file or its layout, or that ExifTool keeps current on every write.
+_MAINTAINED = {"SourceFile", "Photoshop:IPTCDigest", "XMP-x:XMPToolkit"}
+_MAINTAINED_GROUPS = ("System:", "File:", "ExifTool:", "Composite:")
+_ADDED_WITH_IPTC = {"IPTC:EnvelopeRecordVersion", "IPTC:ApplicationRecordVersion"}
+
+
+def maintained_by_exiftool(tag: str, old: Any) -> bool:
+    """Offsets move when a block grows; record versions are added when IPTC gets a charset."""
+    return (
+        tag in _MAINTAINED
+        or tag.startswith(_MAINTAINED_GROUPS)
+        or tag.endswith(("Offset", "Offsets"))
+        or (tag in _ADDED_WITH_IPTC and old is None)
+    )
 
 
 def _equal(got: Any, planned: Any) -> bool:
@@ -151,7 +286,7 @@ def _copy_owner_and_mode(st: os.stat_result, target: Path) -> None:
         os.chown(target, st.st_uid, st.st_gid)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -159,7 +294,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

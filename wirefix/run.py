@@ -152,7 +152,9 @@ def _default_backups() -> BackupStore:
 # -- inbox ---------------------------------------------------------------------------------
 
 
-def ingest_inboxes(db: Database, settings: RunSettings, exiftool: ExifTool, summary: RunSummary) -> None:
+def ingest_inboxes(
+    db: Database, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
+) -> None:
     for inbox in settings.inboxes:
         if not inbox.is_dir():
             summary.source_errors.append(f"{inbox}: inbox folder does not exist")
@@ -165,9 +167,7 @@ def inbox_files(inbox: Path) -> list[Path]:
     """Files waiting in an inbox: everything but hidden files and our processed/failed folders."""
     skip = {inbox / PROCESSED, inbox / FAILED}
     return [
-        p
-        for p in expand(inbox)
-        if p.is_file() and not any(parent in skip for parent in p.parents)
+        p for p in expand(inbox) if p.is_file() and not any(parent in skip for parent in p.parents)
     ]
 
 

@@ -99,10 +99,15 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
         return Settings(
             db_url=pick("db_url", "WIREFIX_DB_URL", data.get("db"), default_db_url()),
             operator=pick("operator", "WIREFIX_OPERATOR", data.get("operator"), default_operator()),
-            backup_dir=pick("backup_dir", "WIREFIX_BACKUP_DIR", data.get("backup_dir"), backup_dir(), Path),
+            backup_dir=pick(
+                "backup_dir", "WIREFIX_BACKUP_DIR", data.get("backup_dir"), backup_dir(), Path
+            ),
             quarantine_dir=pick(
-                "quarantine_dir", "WIREFIX_QUARANTINE_DIR", data.get("quarantine_dir"),
-                data_dir() / "quarantine", Path,
+                "quarantine_dir",
+                "WIREFIX_QUARANTINE_DIR",
+                data.get("quarantine_dir"),
+                data_dir() / "quarantine",
+                Path,
             ),
             roots=pick("roots", "WIREFIX_STORE_ROOTS", store.get("roots"), {}, _roots),
             inboxes=pick("inboxes", "WIREFIX_INBOX", inbox.get("folders"), [], _paths),
@@ -111,12 +116,18 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
             ),
             watch_poll=pick("watch_poll", "WIREFIX_WATCH_POLL", watch.get("poll"), False, _bool),
             auto_threshold=pick(
-                "auto_threshold", "WIREFIX_AUTO_THRESHOLD", match.get("auto_threshold"),
-                MatchConfig.auto_threshold, float,
+                "auto_threshold",
+                "WIREFIX_AUTO_THRESHOLD",
+                match.get("auto_threshold"),
+                MatchConfig.auto_threshold,
+                float,
             ),
             review_threshold=pick(
-                "review_threshold", "WIREFIX_REVIEW_THRESHOLD", match.get("review_threshold"),
-                MatchConfig.review_threshold, float,
+                "review_threshold",
+                "WIREFIX_REVIEW_THRESHOLD",
+                match.get("review_threshold"),
+                MatchConfig.review_threshold,
+                float,
             ),
             config=config,
         )

@@ -54,6 +54,46 @@ IPTC_LIMITS: dict[str, int] = {
 #: Groups whose text tags wirefix may rewrite when they hold an erroneous mention.
 WRITABLE_GROUP_PREFIXES = ("IPTC", "IFD0", "ExifIFD", "XMP-")
 
+#: The exact group-1 names the mention scan rewrites: the first IPTC block (ExifTool merges
+#: further blocks, `IPTC2`..., on write, so those files are refused by the rewrite's check) and
+#: the XMP namespaces ExifTool knows how to write; a custom namespace (`XMP-thirdlight`) is
+#: read-only to ExifTool.
+WRITABLE_GROUPS = frozenset(
+    {"IPTC", "IFD0", "ExifIFD"}
+    | {
+        f"XMP-{ns}"
+        for ns in (
+            "dc",
+            "photoshop",
+            "iptcCore",
+            "iptcExt",
+            "xmp",
+            "xmpRights",
+            "xmpMM",
+            "plus",
+            "getty",
+            "mwg-rs",
+            "mwg-kw",
+            "mediapro",
+            "microsoft",
+            "MicrosoftPhoto",
+            "lr",
+            "exif",
+            "exifEX",
+            "tiff",
+            "aux",
+            "xmpBJ",
+            "xmpDM",
+            "acdsee",
+            "photomech",
+            "iptcCore",
+            "prism",
+            "digiKam",
+            "GettyImagesGIFT",
+        )
+    }
+)
+
 #: Tags that hold text but are not the photo's description of itself; never rewritten.
 NEVER_REWRITE = {
     "IPTC:CodedCharacterSet",

@@ -156,8 +156,13 @@ class Watcher:
         except Exception as exc:
             finish_run(self.db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
             raise
-        finish_run(self.db, run_id, summary.outcome, summary.to_dict(),
-                   "; ".join(summary.source_errors + summary.files_failed) or None)
+        finish_run(
+            self.db,
+            run_id,
+            summary.outcome,
+            summary.to_dict(),
+            "; ".join(summary.source_errors + summary.files_failed) or None,
+        )
         self.handled += 1
         log.info(
             "notice handled",

@@ -13,27 +13,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect, select, update
+from sqlalchemy import create_engine, delete, event, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wirefix.model import Notice, canonical_json
 from wirefix.storage.files import FileIndex, FileState, norm_name
-
-__all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
 from wirefix.storage.schema import (
     AuditHeadRow,
     AuditRow,
+    JournalRow,
     NoticeRow,
     StoreRootRow,
 )
+
+__all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
 
 GENESIS_HASH = "0" * 64
 
 
 class DatabaseError(Exception):
     """The database cannot be used as asked; the message says what to do."""
+
+
+class JournalClaimed(DatabaseError):
+    """The intent was logged by someone else (a concurrent recovery); nothing was appended."""
 
 
 def normalise_url(url: str) -> str:
@@ -168,11 +173,15 @@ class Database(FileIndex):
 
     # -- audit ----------------------------------------------------------------------------
 
-    def append_audit(self, payload: dict[str, Any]) -> tuple[int, str]:
+    def append_audit(
+        self, payload: dict[str, Any], journal_id: int | None = None
+    ) -> tuple[int, str]:
         """Append one entry to the hash chain; returns (seq, entry_hash).
 
         The head row is updated first: on SQLite that takes the write lock, on PostgreSQL the
-        row lock, so concurrent writers queue up and the chain stays one line.
+        row lock, so concurrent writers queue up and the chain stays one line. `journal_id`'s
+        intent is removed in the same transaction, so a file change is never both logged and
+        still pending, nor neither.
         """
         with self.session() as s:
             locked = s.execute(
@@ -201,7 +210,40 @@ class Database(FileIndex):
                 )
             )
             head.entry_hash = entry_hash
+            if journal_id is not None:
+                gone = s.execute(delete(JournalRow).where(JournalRow.id == journal_id))
+                if gone.rowcount != 1:  # another process logged this intent: roll back
+                    raise JournalClaimed(f"journal intent {journal_id} was already logged")
             return seq, entry_hash
+
+    # -- journal: intents between a file change and its audit entry --------------------------
+
+    def journal_open(self, path: str, action: str, payload: dict[str, Any]) -> int:
+        """Record that `path` is about to change; committed (and on SQLite fsynced) on return."""
+        with self.session() as s:
+            row = JournalRow(path=path, action=action, payload=payload, created_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def journal_pending(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """(id, path, action, payload) of every intent not yet logged, oldest first."""
+        with self.session() as s:
+            rows = s.scalars(select(JournalRow).order_by(JournalRow.id)).all()
+            return [(r.id, r.path, r.action, dict(r.payload)) for r in rows]
+
+    def journal_drop(self, journal_id: int) -> None:
+        with self.session() as s:
+            s.execute(delete(JournalRow).where(JournalRow.id == journal_id))
+
+    def audit_entry(self, seq: int) -> AuditRow | None:
+        with self.session() as s:
+            return s.get(AuditRow, seq)
+
+    def audit_entries_for(self, path: str) -> list[AuditRow]:
+        with self.session() as s:
+            query = select(AuditRow).where(AuditRow.path == path).order_by(AuditRow.seq)
+            return list(s.scalars(query).all())
 
     def audit_entries(self, notice_id: int | None = None) -> list[AuditRow]:
         with self.session() as s:

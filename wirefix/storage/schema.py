@@ -166,3 +166,17 @@ class ReviewRow(Base):
     decision: Mapped[str] = mapped_column(String(16))  # approved, rejected
     operator: Mapped[str] = mapped_column(String(256))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JournalRow(Base):
+    """An intent written before a file is replaced, moved or deleted, removed in the same
+    transaction that appends its audit entry; one left behind means a run died in between and
+    the next run reconciles it against the file (wirefix.journal)."""
+
+    __tablename__ = "audit_journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(JSON)  # the audit payload to append once it is done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

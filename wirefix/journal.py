@@ -1,0 +1,114 @@
+"""Intents between a file change and its audit entry, and recovery from a run that died between.
+
+A change to a file (replace, move, delete) and the insert of its audit entry cannot be one atomic
+step. So the entry's payload is stored as an intent first (committed, fsynced), then the file is
+changed, then the entry is appended in the same transaction that deletes the intent. A run killed
+in between leaves an intent; `reconcile` (run at the start of `apply`, `undo` and by `audit
+verify --repair`) looks at the file and either logs the change that happened, drops the intent of
+a change that did not, or finishes a kill that was under way. So there is never a changed file
+without an audit entry once any later run has started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+from wirefix import audit
+from wirefix.imagedata import sha256_file
+from wirefix.storage.database import Database, JournalClaimed
+
+_passes: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: WIREFIX_CRASH_AT=NAME:N SIGKILLs this process the
+    N-th time it passes NAME, so a test can stop a run exactly between a file change and its
+    audit entry. Unset in production, where it costs one dict lookup."""
+    wanted = os.environ.get("WIREFIX_CRASH_AT")
+    if not wanted:
+        return
+    point, _, count = wanted.partition(":")
+    if point == name:
+        _passes[name] = _passes.get(name, 0) + 1
+        if _passes[name] >= int(count or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def owner() -> dict[str, Any]:
+    """Who holds an intent: host, pid and the process start time (so a reused pid is not us)."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _alive(run: dict[str, Any]) -> bool:
+    if run.get("host") != socket.gethostname():
+        return True  # another host's run: only it (or an operator) can tell
+    pid = int(run.get("pid", 0))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return run.get("start") is None or _start_time(pid) == run.get("start")
+
+
+def reconcile(db: Database) -> list[str]:
+    """Settle the intents of dead runs; returns one line per intent handled."""
+    from wirefix import kill  # kill uses the journal too
+
+    done: list[str] = []
+    for jid, path, action, body in db.journal_pending():
+        if _alive(body.get("run") or {}):
+            continue
+        note = "logged on recovery: the run that made this change stopped before logging it"
+        try:
+            if action in ("rewrite", "undo"):
+                tmp = body.get("tmp")
+                if tmp:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                current = sha256_file(path) if os.path.isfile(path) else None
+                if current == body.get("sha256_after"):
+                    seq = audit.append(db, _noted(body, note), jid)
+                    done.append(f"{path}: {action} had happened; logged as entry {seq}")
+                elif current == body.get("sha256_before"):
+                    db.journal_drop(jid)
+                    done.append(f"{path}: {action} had not happened; nothing to log")
+                else:
+                    failed = dict(
+                        _noted(body, note),
+                        outcome="failed",
+                        sha256_after=current,
+                        error=f"{path}: after an interrupted {action} the file is neither the "
+                        "old nor the planned new version; check it by hand",
+                    )
+                    seq = audit.append(db, failed, jid)
+                    done.append(f"{path}: unexpected content after interruption; entry {seq}")
+            elif action in ("kill", "restore"):
+                kill.carry_out(body["steps"], reverse=action == "restore")
+                seq = audit.append(db, _noted(body, note), jid)
+                done.append(f"{path}: interrupted {action} finished; logged as entry {seq}")
+        except JournalClaimed:
+            continue
+        except (OSError, kill.KillError) as exc:
+            done.append(f"{path}: could not settle the interrupted {action}: {exc}")
+    return done
+
+
+def _noted(body: dict[str, Any], note: str) -> dict[str, Any]:
+    return dict(body, notes=[*body.get("notes", []), note])
