@@ -5,6 +5,7 @@ Exit codes (README, "Exit codes"):
   1  error: a source, file, notice or the database could not be handled (stderr says which)
   2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
   3  done, but something waits for a person (unparsed / needs-review notices, review candidates)
+  4  another `wirefix run` holds the lock (`--wait SECONDS` waits instead)
 
 `wirefix parse` / `wirefix ingest` read every source they are given: a source that cannot be read
 (missing, binary, too large, refused XML, a feed that fails) is named on stderr and makes the exit
@@ -262,7 +263,7 @@ def scan(
     except ValueError as exc:
         raise Failure(str(exc), EXIT_USAGE) from None
     with open_db(db) as database:
-        named = pipeline.store_roots([str(r) for r in roots])
+        named = pipeline.store_roots([str(r) for r in roots], database.roots())
         with Progress(
             TextColumn("scanning"),
             BarColumn(),
@@ -732,6 +733,8 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 def main() -> None:
+    from wirefix import cli_ops  # noqa: F401  registers run, watch, review, status, config
+
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
         code = app(standalone_mode=False)

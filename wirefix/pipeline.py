@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirefix import audit, ingest, journal, kill
+from wirefix.config import Config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
@@ -20,6 +21,7 @@ from wirefix.plan import PlanError, make_plan
 from wirefix.rewrite import READ_ARGS, BackupStore, commit, prepare, remove_orphans
 from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
+from wirefix.storage.runs import review_decisions
 
 
 @dataclass
@@ -29,13 +31,19 @@ class IngestOutcome:
 
 
 def ingest_sources(
-    db: Database, sources: list[str], exiftool: ExifTool | None = None
+    db: Database,
+    sources: list[str],
+    exiftool: ExifTool | None = None,
+    config: Config | None = None,
 ) -> IngestOutcome:
-    parsed = ingest.parse_sources(sources, exiftool)
+    """Parse and store notices. A feed's ETag is remembered only once its items are stored, so
+    a failed store means the next fetch brings them again."""
+    parsed = ingest.parse_sources(sources, exiftool, config=config, remember_feeds=False)
     outcome = IngestOutcome(errors=parsed.errors)
     for notice in parsed.notices:
         notice_id, is_new = db.add_notice(notice)
         outcome.stored.append((notice_id, is_new, notice))
+    parsed.remember_feeds()
     return outcome
 
 
@@ -69,6 +77,7 @@ class ApplyOptions:
     include_review: bool = False
     purge: bool = False  # kills delete instead of quarantining
     quarantine: Path | None = None
+    only_file_ids: frozenset[int] | None = None  # restrict to these files (review, jobs)
 
 
 def apply_notice(
@@ -93,6 +102,11 @@ def apply_notice(
     if not candidates:
         candidates = match_notice(db, notice_id)
     wanted = {"auto", "review"} if opts.include_review else {"auto"}
+    # Editors' review decisions are data: an approved file is applied whatever the matcher
+    # said, a rejected one never, not even with --include-review.
+    decided = review_decisions(db, notice_id)
+    approved = {fid for (_, fid), d in decided.items() if d == "approved"}
+    rejected = {fid for (_, fid), d in decided.items() if d == "rejected"}
     ctx = audit.AuditContext(
         operator=operator,
         exiftool_version=exiftool.version,
@@ -104,7 +118,10 @@ def apply_notice(
     roots = db.roots()
     outcomes = []
     for candidate in candidates:
-        if candidate.decision not in wanted:
+        fid = candidate.file.id
+        if opts.only_file_ids is not None and fid not in opts.only_file_ids:
+            continue
+        if fid in rejected or (candidate.decision not in wanted and fid not in approved):
             continue
         outcome = remediate_one(db, notice, candidate, exiftool, backups, ctx, opts, roots)
         outcomes.append(outcome)
@@ -250,7 +267,11 @@ def describe(notice: Notice) -> str:
     return "; ".join(parts)
 
 
-def store_roots(paths: list[str]) -> dict[str, Path]:
+def store_roots(paths: list[str], known: dict[str, str] | None = None) -> dict[str, Path]:
+    """Name the folders given on the command line: a folder the database already knows keeps
+    its name (from the config's [store.roots] or an earlier scan), so one folder is never
+    indexed twice under two names; a new one is named after itself."""
     from wirefix.scan import root_name
 
-    return {root_name(p): Path(p) for p in paths}
+    by_path = {os.path.realpath(path): name for name, path in (known or {}).items()}
+    return {by_path.get(os.path.realpath(p)) or root_name(p): Path(p) for p in paths}

@@ -65,15 +65,21 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
         for c in candidates:
             matched[c.decision] = matched.get(c.decision, 0) + 1
         files = [_file_entry(row) for row in db.audit_entries(notice_id)]
-        ok_paths = {f["path"] for f in files if f["outcome"] == "ok"}
-        failed_paths = {f["path"] for f in files if f["outcome"] == "failed"} - ok_paths
+        ok_paths, failed_paths = _remediated(files)
         pending_review = sum(
             1 for c in candidates if c.decision == "review" and c.file.path not in ok_paths
         )
         open_auto = sum(
             1 for c in candidates if c.decision == "auto" and c.file.path not in ok_paths
         )
-        last = max((f["remediated_at"] for f in files if f["outcome"] == "ok"), default=None)
+        last = max(
+            (
+                f["remediated_at"]
+                for f in files
+                if f["outcome"] == "ok" and f["action"] in REMEDIATIONS
+            ),
+            default=None,
+        )
         entry = {
             "id": notice_id,
             "agency": notice.agency,
@@ -112,6 +118,24 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
         "totals": _totals(notices),
         "notices": notices,
     }
+
+
+REMEDIATIONS = {"rewrite", "kill"}
+UNDOS = {"undo", "restore"}
+
+
+def _remediated(files: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """(paths remediated and not undone since, paths whose last remediation failed)."""
+    ok: set[str] = set()
+    failed: set[str] = set()
+    for f in files:  # in chain order
+        if f["action"] in REMEDIATIONS:
+            (ok if f["outcome"] == "ok" else failed).add(f["path"])
+            if f["outcome"] == "ok":
+                failed.discard(f["path"])
+        elif f["action"] in UNDOS and f["outcome"] == "ok":
+            ok.discard(f["path"])
+    return ok, failed - ok
 
 
 def _state(

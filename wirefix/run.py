@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from wirefix import pipeline
+from wirefix.config import Config, backup_dir
 from wirefix.exiftool import ExifTool
 from wirefix.ingest.sources import expand
+from wirefix.match import MatchConfig
 from wirefix.rewrite import BackupStore
 from wirefix.scan import scan
+from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
 
@@ -40,7 +43,23 @@ class RunSettings:
     inboxes: list[Path] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     backup_dir: Path | None = None
+    quarantine_dir: Path | None = None
     operator: str = "wirefix"
+    match: MatchConfig = field(default_factory=MatchConfig)
+    config: Config | None = None  # feeds' HTTP settings and auth headers
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunSettings:
+        return cls(
+            roots=settings.roots.value,
+            inboxes=settings.inboxes.value,
+            feeds=[feed.url for feed in settings.config.feeds],
+            backup_dir=settings.backup_dir.value,
+            quarantine_dir=settings.quarantine_dir.value,
+            operator=settings.operator.value,
+            match=settings.match,
+            config=settings.config,
+        )
 
 
 @dataclass
@@ -90,7 +109,7 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
     try:
         ingest_inboxes(db, settings, exiftool, summary)
         if settings.feeds:
-            _ingest(db, list(settings.feeds), exiftool, summary)
+            ingest_into(db, list(settings.feeds), exiftool, summary, settings.config)
         if settings.roots:
             summary.scan = scan(db, settings.roots).to_dict()
         for notice_id in notices_in_force(db):
@@ -115,38 +134,28 @@ def notices_in_force(db: Database) -> list[int]:
 def handle_notice(
     db: Database, notice_id: int, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
 ) -> None:
-    """Match one notice against the index and apply what is certain or approved."""
-    candidates = pipeline.match_notice(db, notice_id)
+    """Match one notice against the index and apply what is certain or approved by an editor."""
+    candidates = pipeline.match_notice(db, notice_id, settings.match)
     summary.notices_matched += 1
     decided = review_decisions(db, notice_id)
-    approved = {fid for (nid, fid), d in decided.items() if nid == notice_id and d == "approved"}
     summary.review_pending += sum(
         1 for c in candidates if c.decision == "review" and (notice_id, c.file.id) not in decided
     )
+    approved = {fid for (_, fid), d in decided.items() if d == "approved"}
     if not any(c.decision == "auto" or c.file.id in approved for c in candidates):
         return
-    backups = BackupStore(settings.backup_dir) if settings.backup_dir else None
-    outcomes = pipeline.apply_notice(
-        db,
-        notice_id,
-        exiftool,
-        backups or _default_backups(),
-        settings.operator,
-        approved_file_ids=approved,
-    )
-    for o in outcomes:
+    backups = BackupStore(settings.backup_dir or backup_dir())
+    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir)
+    for o in pipeline.apply_notice(
+        db, notice_id, exiftool, backups, settings.operator, options=options
+    ):
         if o.status == "changed":
-            summary.files_changed += 1
-        elif o.status in ("killed", "quarantined", "purged"):
-            summary.files_killed += 1
+            if o.plan is not None and o.plan.action == "kill":
+                summary.files_killed += 1
+            else:
+                summary.files_changed += 1
         elif o.status == "failed":
             summary.files_failed.append(o.message or o.candidate.file.path)
-
-
-def _default_backups() -> BackupStore:
-    from wirefix.config import backup_dir
-
-    return BackupStore(backup_dir())
 
 
 # -- inbox ---------------------------------------------------------------------------------
@@ -172,14 +181,19 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 
 def ingest_inbox_file(
-    db: Database, inbox: Path, path: Path, exiftool: ExifTool, summary: RunSummary
+    db: Database,
+    inbox: Path,
+    path: Path,
+    exiftool: ExifTool,
+    summary: RunSummary,
+    config: Config | None = None,
 ) -> list[int]:
     """Ingest one inbox file, then move it to processed/ (or failed/ with the reason beside it).
 
     Nothing is deleted: a notice wirefix could not read stays in failed/ for a person.
     """
     before = len(summary.source_errors)
-    ids = _ingest(db, [str(path)], exiftool, summary)
+    ids = ingest_into(db, [str(path)], exiftool, summary, config)
     target_dir = inbox / (FAILED if len(summary.source_errors) > before else PROCESSED)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target_dir.mkdir(exist_ok=True)
@@ -192,8 +206,15 @@ def ingest_inbox_file(
     return ids
 
 
-def _ingest(db: Database, sources: list[str], exiftool: ExifTool, summary: RunSummary) -> list[int]:
-    outcome = pipeline.ingest_sources(db, sources, exiftool)
+def ingest_into(
+    db: Database,
+    sources: list[str],
+    exiftool: ExifTool,
+    summary: RunSummary,
+    config: Config | None = None,
+) -> list[int]:
+    """Ingest sources, adding what happened to `summary`; returns the stored notice ids."""
+    outcome = pipeline.ingest_sources(db, sources, exiftool, config)
     summary.source_errors.extend(outcome.errors)
     ids = []
     for notice_id, is_new, notice in outcome.stored:

@@ -30,6 +30,7 @@ from wirefix.run import (
     handle_notice,
     inbox_files,
     ingest_inbox_file,
+    ingest_into,
 )
 from wirefix.storage import Database, DatabaseError
 from wirefix.storage.runs import finish_run, start_run
@@ -148,7 +149,7 @@ class Watcher:
         run_id = start_run(self.db, "watch", self.settings.operator)
         summary = RunSummary()
         try:
-            ids = ingest_inbox_file(self.db, inbox, path, exiftool, summary)
+            ids = ingest_inbox_file(self.db, inbox, path, exiftool, summary, self.settings.config)
             for notice_id in ids:
                 if notice_id in summary.notices_attention:
                     continue
@@ -178,9 +179,9 @@ class Watcher:
 
     def _poll_feeds(self, exiftool: ExifTool) -> None:
         summary = RunSummary()
-        from wirefix.run import _ingest
-
-        ids = _ingest(self.db, list(self.settings.feeds), exiftool, summary)
+        ids = ingest_into(
+            self.db, list(self.settings.feeds), exiftool, summary, self.settings.config
+        )
         for message in summary.source_errors:
             log.warning("feed unavailable", extra={"error": message})
         for notice_id in ids:
