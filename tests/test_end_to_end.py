@@ -162,3 +162,4 @@ def test_bad_inputs_fail_with_one_line_and_non_zero_exit(cli, tmp_path: Path) ->
     assert cli("match", "999", check=1).stderr.count("\n") == 1
     assert "no notice 999" in cli("apply", "999", "--yes", check=1).stderr
     assert cli("scan", str(tmp_path / "missing"), check=1).stderr.strip().startswith("error:")
+    assert "No such option" in cli("apply", "1", "--bogus", check=2).stderr

@@ -34,9 +34,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__, audit, journal, kill, pipeline
+from wirefix import __version__, audit, journal, pipeline
 from wirefix import report as report_mod
-from wirefix.config import ConfigError, backup_dir, db_url, load_config
+from wirefix.config import ConfigError, backup_dir, db_url, load_config, quarantine_dir
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
 from wirefix.model import Candidate, Notice
@@ -470,7 +470,7 @@ def apply(
         dry_run=dry_run,
         include_review=include_review,
         purge=purge,
-        quarantine=kill.quarantine_dir(str(quarantine) if quarantine else None),
+        quarantine=quarantine_dir(str(quarantine) if quarantine else None),
     )
     with open_db(db) as database, open_exiftool() as et:
         if not dry_run and not yes:
@@ -745,6 +745,9 @@ def main() -> None:
     except (DatabaseError, ExifToolError) as exc:
         error(str(exc))
         sys.exit(EXIT_ERROR)
+    except ConfigError as exc:
+        error(str(exc))
+        sys.exit(EXIT_USAGE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -753,10 +756,9 @@ def main() -> None:
     except KeyboardInterrupt:
         error("interrupted; everything committed so far is kept")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors (typer vendors click) and the unexpected
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise

@@ -23,13 +23,36 @@ def default_db_url() -> str:
 
 
 def db_url(option: str | None) -> str:
-    """--db, else WIREFIX_DB_URL, else the SQLite file in the data folder."""
-    return option or os.environ.get("WIREFIX_DB_URL") or default_db_url()
+    """--db, else WIREFIX_DB_URL, else `db` in the config file, else SQLite in the data folder."""
+    return option or os.environ.get("WIREFIX_DB_URL") or file_setting("db") or default_db_url()
+
+
+def quarantine_dir(option: str | None = None) -> Path:
+    """Where kills move files: --quarantine-dir, WIREFIX_QUARANTINE_DIR, the config file's
+    `quarantine_dir`, else `quarantine` in the data folder."""
+    explicit = option or os.environ.get("WIREFIX_QUARANTINE_DIR") or file_setting("quarantine_dir")
+    return Path(explicit) if explicit else data_dir() / "quarantine"
+
+
+def file_setting(key: str) -> str | None:
+    """A top-level setting of the configuration file, if there is one and it sets `key`.
+
+    Commands without their own --config read it through WIREFIX_CONFIG or the default path, so
+    every command agrees with `wirefix run` on which database and folders to use.
+    """
+    path = config_path(None)
+    if not path.is_file():
+        return None
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get(key)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return str(value) if value is not None else None
 
 
 def backup_dir(option: str | None = None) -> Path:
     """Originals are kept here, by sha256, before any rewrite (WIREFIX_BACKUP_DIR)."""
-    explicit = option or os.environ.get("WIREFIX_BACKUP_DIR")
+    explicit = option or os.environ.get("WIREFIX_BACKUP_DIR") or file_setting("backup_dir")
     return Path(explicit) if explicit else data_dir() / "backups"
 
 

@@ -19,7 +19,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from wirefix.config import data_dir
 from wirefix.imagedata import sha256_file
 from wirefix.journal import crash_point
 from wirefix.rewrite import fsync_dir, fsync_file
@@ -27,12 +26,6 @@ from wirefix.rewrite import fsync_dir, fsync_file
 
 class KillError(Exception):
     """A kill step could not be done; the message names the file."""
-
-
-def quarantine_dir(option: str | None = None) -> Path:
-    """--quarantine-dir, else WIREFIX_QUARANTINE_DIR, else `quarantine` in the data folder."""
-    explicit = option or os.environ.get("WIREFIX_QUARANTINE_DIR")
-    return Path(explicit) if explicit else data_dir() / "quarantine"
 
 
 def plan_steps(

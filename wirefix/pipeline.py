@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirefix import audit, ingest, journal, kill
-from wirefix.config import Config
+from wirefix.config import Config, quarantine_dir
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
@@ -211,7 +211,7 @@ def _kill_one(
             return FileOutcome(candidate, "already-correct", plan, message="already killed")
         return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
     copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
-    qdir = opts.quarantine or kill.quarantine_dir()
+    qdir = opts.quarantine or quarantine_dir()
     root, rel = candidate.file.root, candidate.file.rel_path
     steps = kill.plan_steps(
         path, root, rel, ctx.notice_id or 0, qdir, [c for c in copies if c], opts.purge

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,10 @@ class RunSummary:
     files_killed: int = 0
     files_failed: list[str] = field(default_factory=list)
     review_pending: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
+
+    def timed(self, stage: str, started: float) -> None:
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + time.monotonic() - started, 4)
 
     @property
     def exit_code(self) -> int:
@@ -99,6 +104,7 @@ class RunSummary:
             "files_killed": self.files_killed,
             "files_failed": self.files_failed,
             "review_pending": self.review_pending,
+            "timings": self.timings,
         }
 
 
@@ -111,7 +117,9 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
         if settings.feeds:
             ingest_into(db, list(settings.feeds), exiftool, summary, settings.config)
         if settings.roots:
+            started = time.monotonic()
             summary.scan = scan(db, settings.roots).to_dict()
+            summary.timed("scan", started)
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)
     except Exception as exc:
@@ -135,7 +143,9 @@ def handle_notice(
     db: Database, notice_id: int, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
 ) -> None:
     """Match one notice against the index and apply what is certain or approved by an editor."""
+    started = time.monotonic()
     candidates = pipeline.match_notice(db, notice_id, settings.match)
+    summary.timed("match", started)
     summary.notices_matched += 1
     decided = review_decisions(db, notice_id)
     summary.review_pending += sum(
@@ -146,9 +156,12 @@ def handle_notice(
         return
     backups = BackupStore(settings.backup_dir or backup_dir())
     options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir)
-    for o in pipeline.apply_notice(
+    started = time.monotonic()
+    outcomes = pipeline.apply_notice(
         db, notice_id, exiftool, backups, settings.operator, options=options
-    ):
+    )
+    summary.timed("apply", started)
+    for o in outcomes:
         if o.status == "changed":
             if o.plan is not None and o.plan.action == "kill":
                 summary.files_killed += 1
@@ -214,7 +227,9 @@ def ingest_into(
     config: Config | None = None,
 ) -> list[int]:
     """Ingest sources, adding what happened to `summary`; returns the stored notice ids."""
+    started = time.monotonic()
     outcome = pipeline.ingest_sources(db, sources, exiftool, config)
+    summary.timed("ingest", started)
     summary.source_errors.extend(outcome.errors)
     ids = []
     for notice_id, is_new, notice in outcome.stored:

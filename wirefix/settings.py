@@ -19,7 +19,6 @@ from wirefix.audit import default_operator
 from wirefix.config import (
     Config,
     ConfigError,
-    backup_dir,
     config_path,
     data_dir,
     default_db_url,
@@ -100,7 +99,11 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
             db_url=pick("db_url", "WIREFIX_DB_URL", data.get("db"), default_db_url()),
             operator=pick("operator", "WIREFIX_OPERATOR", data.get("operator"), default_operator()),
             backup_dir=pick(
-                "backup_dir", "WIREFIX_BACKUP_DIR", data.get("backup_dir"), backup_dir(), Path
+                "backup_dir",
+                "WIREFIX_BACKUP_DIR",
+                data.get("backup_dir"),
+                data_dir() / "backups",
+                Path,
             ),
             quarantine_dir=pick(
                 "quarantine_dir",

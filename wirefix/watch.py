@@ -174,6 +174,7 @@ class Watcher:
                 "killed": summary.files_killed,
                 "failed": len(summary.files_failed),
                 "seconds": round(time.monotonic() - started, 3),
+                "timings": summary.timings,
             },
         )
 
