@@ -331,7 +331,9 @@ def match_cmd(
     Example: wirefix match 1
     """
     with open_db(db) as database:
-        candidates = pipeline.match_notice(database, notice)
+        from wirefix.settings import load_settings  # thresholds from the config file / env
+
+        candidates = pipeline.match_notice(database, notice, load_settings().match)
     if as_json:
         print_json([_candidate_dict(c) for c in candidates])
     else:
