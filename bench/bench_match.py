@@ -82,18 +82,27 @@ def build(path: Path, rows: int) -> str:
     db.ensure_schema()
     db.ensure_root("store", "/srv/store")
     db.close()
-    rng = random.Random(rows)
+    insert_rows(path, range(1, rows + 1), target=rows // 2)
+    return url
+
+
+def insert_rows(
+    path: Path, ids: range, target: int | None = None, root: str = "store", prefix: str = ""
+) -> None:
+    """Index rows as a scan would leave them (files + file_keys) for ids `ids` of `root`;
+    row `target` is the notice's photo."""
+    rng = random.Random(len(ids))
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     now = "2026-11-25 00:00:00.000000"
-    for start in range(1, rows + 1, 50_000):
+    for start in range(ids.start, ids.stop, 50_000):
         files, keys = [], []
-        for i in range(start, min(rows, start + 49_999) + 1):
-            fields = TARGET if i == rows // 2 else _fields(rng, i)
-            rel = f"d{i // 500:05d}/photo-{i:07d}.jpg"
+        for i in range(start, min(ids.stop, start + 50_000)):
+            fields = TARGET if i == target else _fields(rng, i)
+            rel = f"{prefix}d{i // 500:05d}/photo-{i:07d}.jpg"
             files.append(
-                (i, "store", rel, rel.rpartition("/")[0], 1, 1, i, "indexed", "fast",
+                (i, root, rel, rel.rpartition("/")[0], 1, 1, i, "indexed", "fast",
                  fields["byline"][0].casefold(), fields["transmission_ref"][0],
                  fields["object_name"][0], fields["date"][0], 640, 427, json.dumps(fields), now)
             )  # fmt: skip
@@ -109,7 +118,6 @@ def build(path: Path, rows: int) -> str:
     conn.execute("ANALYZE")
     conn.commit()
     conn.close()
-    return url
 
 
 def notices() -> dict[str, Notice]:

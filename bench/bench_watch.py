@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import signal
 import sqlite3
@@ -27,9 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_match import _fields  # noqa: E402
-
-from wirefix.tagmap import index_keys  # noqa: E402
+from bench_match import insert_rows  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 DARAA = SAMPLES / "store" / "afp" / "2017" / "02" / "20" / "SYRIA-CONFLICT-000_NG3LP.jpg"
@@ -44,35 +41,6 @@ def wirefix(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         text=True,
         check=True,
     )
-
-
-def fill_index(db_path: Path, rows: int, first_id: int) -> None:
-    """The bulk of the index: rows a scan would have left, inserted directly."""
-    rng = random.Random(rows)
-    conn = sqlite3.connect(db_path)
-    now = "2026-11-25 00:00:00.000000"
-    for start in range(first_id, first_id + rows, 50_000):
-        files, keys = [], []
-        for i in range(start, min(first_id + rows, start + 50_000)):
-            fields = _fields(rng, i)
-            rel = f"bulk/d{i // 500:05d}/photo-{i:07d}.jpg"
-            files.append(
-                (i, "photos", rel, rel.rpartition("/")[0], 1, 1, i, "indexed", "fast",
-                 fields["byline"][0].casefold(), fields["transmission_ref"][0],
-                 fields["object_name"][0], fields["date"][0], 640, 427, json.dumps(fields), now)
-            )  # fmt: skip
-            keys.extend((i, k, v) for k, v in index_keys(fields, rel))
-        conn.executemany(
-            "INSERT INTO files (id, root, rel_path, dir, size, mtime_ns, inode, state, reader, "
-            "byline_norm, transmission_ref, object_name, date_created, width, height, fields, "
-            "indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            files,
-        )
-        conn.executemany("INSERT INTO file_keys (file_id, kind, value) VALUES (?,?,?)", keys)
-        conn.commit()
-    conn.execute("ANALYZE")
-    conn.commit()
-    conn.close()
 
 
 def audit_entries(db_path: Path) -> int:
@@ -139,7 +107,8 @@ def main() -> None:
     env = {**os.environ, "WIREFIX_CONFIG": str(config), "WIREFIX_HOME": str(work / "home")}
     env.pop("WIREFIX_DB_URL", None)
     wirefix("scan", str(store), "--json", env=env)  # the 20 real files, as root "photos"
-    fill_index(db_path, args.rows - args.affected, first_id=args.affected + 1)
+    # The bulk of the index: rows a scan would have left, inserted directly.
+    insert_rows(db_path, range(args.affected + 1, args.rows + 1), root="photos", prefix="bulk/")
 
     service = subprocess.Popen(
         [sys.executable, "-m", "wirefix", "watch", "--log-format", "json"],

@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from wirefix import audit, ingest, journal, kill
@@ -107,14 +108,7 @@ def apply_notice(
     decided = review_decisions(db, notice_id)
     approved = {fid for (_, fid), d in decided.items() if d == "approved"}
     rejected = {fid for (_, fid), d in decided.items() if d == "rejected"}
-    ctx = audit.AuditContext(
-        operator=operator,
-        exiftool_version=exiftool.version,
-        notice_id=notice_id,
-        notice_hash=notice.content_hash,
-        notice_received_at=received_at,
-        reason=describe(notice),
-    )
+    ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
     roots = db.roots()
     outcomes = []
     for candidate in candidates:
@@ -258,6 +252,20 @@ def _kill_one(
     journal.crash_point("moved")
     seq = audit.append(db, body, jid)
     return FileOutcome(candidate, "changed", plan, result, seq)
+
+
+def audit_context(
+    notice_id: int, notice: Notice, received_at: datetime, operator: str, exiftool: ExifTool
+) -> audit.AuditContext:
+    """What every audit entry made on behalf of one notice carries: who, which notice, why."""
+    return audit.AuditContext(
+        operator=operator,
+        exiftool_version=exiftool.version,
+        notice_id=notice_id,
+        notice_hash=notice.content_hash,
+        notice_received_at=received_at,
+        reason=describe(notice),
+    )
 
 
 def describe(notice: Notice) -> str:

@@ -110,14 +110,7 @@ def decide(
         digest = sha256_file(path)
     except OSError:
         digest = None
-    ctx = audit.AuditContext(
-        operator=operator,
-        exiftool_version=exiftool.version,
-        notice_id=notice_id,
-        notice_hash=notice.content_hash,
-        notice_received_at=received_at,
-        reason=pipeline.describe(notice),
-    )
+    ctx = pipeline.audit_context(notice_id, notice, received_at, operator, exiftool)
     entry = RewriteResult(
         path=path,
         action=f"review-{verdict}",
