@@ -1,0 +1,177 @@
+"""Scans and remediations as procrastinate jobs over one PostgreSQL (issue 9, SPEC §9).
+
+Real workers in subprocesses, real ExifTool, a fresh PostgreSQL database per test; skipped when
+WIREFIX_TEST_PG_URL is unset (CI sets it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import PG_URL, SAMPLES, Cli, _pg_admin
+from storegen import news_photo
+
+from wirefix import jobs
+from wirefix.settings import load_settings
+from wirefix.storage import Database
+
+NOTICE = SAMPLES / "notices" / "afp-daraa-correction.txt"
+DARAA = SAMPLES / "store" / "afp" / "2017" / "02" / "20" / "SYRIA-CONFLICT-000_NG3LP.jpg"
+# The samples the notice concerns (the photo, its re-sent copy and its web rendition) are left out.
+OTHERS = [
+    p
+    for p in sorted((SAMPLES / "store").rglob("*.jpg"))
+    if "NG3LP" not in p.name and "w240" not in p.name
+]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("WIREFIX_TEST_PG_URL is not set")
+    name = f"wirefix_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_store(root: Path, affected: int, unrelated: int) -> set[str]:
+    """`affected` copies of the Daraa photo among the other samples and unrelated photos."""
+    wanted = set()
+    for i in range(affected):
+        rel = f"desk{i % 3}/2017/02/20/daraa-{i:03d}.jpg"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DARAA, root / rel)
+        wanted.add(rel)
+    for i, path in enumerate(OTHERS):
+        rel = f"archive/{i:02d}-{path.name}"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, root / rel)
+    for i in range(unrelated):
+        news_photo(
+            root / f"desk{i % 5}/2016/{i % 12 + 1:02d}/photo-{i:04d}.jpg",
+            byline=f"PHOTOGRAPHER {i % 40}",
+            credit=f"PHOTOGRAPHER {i % 40}/AGENCY",
+            caption=f"Street scene number {i} in a city somewhere.",
+            date=f"2016-{i % 12 + 1:02d}-{i % 27 + 1:02d}",
+            city=f"City{i % 30}",
+            country="Country",
+            ref=f"000_X{i:05d}",
+        )
+    return wanted
+
+
+def hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.jpg"))
+    }
+
+
+class Host:
+    """One "host": its own config file mapping the store root name to its mount point."""
+
+    def __init__(self, url: str, home: Path, mount: Path, root_name: str = "store") -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self.config = home / "config.toml"
+        self.config.write_text(f'[store.roots]\n{root_name} = "{mount}"\n', encoding="utf-8")
+        self.cli = Cli(url, home)
+        self.cli.env["WIREFIX_CONFIG"] = str(self.config)
+        self.env = self.cli.env
+
+    def worker(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "wirefix", "worker", *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def enqueue(self, url: str, shards: int = 2) -> dict:
+        os.environ["WIREFIX_CONFIG"] = str(self.config)
+        try:
+            settings = load_settings(None, db_url=url)
+            db = Database(url)
+            try:
+                return jobs.enqueue_run(db, settings, shards=shards).to_dict()
+            finally:
+                db.close()
+        finally:
+            del os.environ["WIREFIX_CONFIG"]
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 240) -> str:
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out
+    return out
+
+
+def audit_by_file(url: str) -> dict[str, list[dict]]:
+    db = Database(url)
+    try:
+        entries = [json.loads(row.payload) for row in db.audit_entries()]
+    finally:
+        db.close()
+    by_file: dict[str, list[dict]] = {}
+    for e in entries:
+        by_file.setdefault(e["rel_path"], []).append(e)
+    return by_file
+
+
+def test_two_workers_fix_every_affected_file_exactly_once(pg_url: str, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    affected = make_store(store, affected=30, unrelated=260)
+    host = Host(pg_url, tmp_path / "home", store)
+    host.cli("db", "upgrade")
+    host.cli("ingest", str(NOTICE))
+    before = hashes(store)
+    assert len(before) >= 290
+
+    queued = host.enqueue(pg_url)
+    assert queued["scan_jobs"] == 2 and queued["dispatch_jobs"] == 1
+    again = host.enqueue(pg_url)  # a second run before the workers start piles nothing up
+    assert again["scan_jobs"] == 0 and again["already_waiting"] == 3
+
+    workers = [host.worker("--one-shot", "--stall-timeout", "5") for _ in range(2)]
+    for w in workers:
+        finish(w)
+
+    after = hashes(store)
+    changed = {rel for rel in before if before[rel] != after[rel]}
+    assert changed == affected
+    state = host.cli.json("queue")
+    assert state["counts"]["failed"] == 0 and state["counts"]["todo"] == 0
+    assert state["by_task"]["apply_file"]["succeeded"] == len(affected)
+    by_file = {
+        rel: entries for rel, entries in audit_by_file(pg_url).items() if rel in affected
+    }
+    assert set(by_file) == affected
+    assert all(len(e) == 1 and e[0]["outcome"] == "ok" for e in by_file.values())
+    host.cli("audit", "verify")
+
+
+def test_enqueue_on_sqlite_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wirefix.db'}"
+    db = Database(url)
+    db.ensure_schema()
+    with pytest.raises(jobs.QueueError, match="needs PostgreSQL"):
+        jobs.enqueue_run(db, load_settings(None, db_url=url))
+    db.close()
+    cli = Cli(url, tmp_path / "home")
+    for args in (["queue"], ["worker", "--one-shot"]):
+        proc = cli(*args, check=1)
+        assert "needs PostgreSQL" in proc.stderr

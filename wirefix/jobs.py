@@ -1,0 +1,592 @@
+"""Scans and remediations as jobs on procrastinate workers, in wirefix's own PostgreSQL (SPEC §9).
+
+The jobs call the same stage functions as the in-process pipeline; this module only decides what
+is queued, under which locks, and how a worker runs:
+
+- `scan_shard(root, shard, shards)`: one shard of one store root (CRC-32 of the relative path);
+- `dispatch()`: once no scan job is left, one `match_notice` job per notice in force;
+- `match_notice(notice_id)`: score the index, then one `apply_file` job per `auto` (or approved)
+  candidate;
+- `apply_file(notice_id, file_id, root, rel_path)`: `pipeline.apply_notice` limited to that file.
+  It re-reads the file and plans from it, so a file that already carries the correction is left
+  alone: a retried or duplicated job never writes or logs twice. Its procrastinate `lock` is the
+  file's root and relative path, so two jobs never write one file at once.
+
+Queueing locks keep periodic work from piling up: at most one waiting job per scan shard, per
+notice match, per (notice, file) apply and one dispatch. A worker killed mid-job (SIGKILL, power
+loss) stops sending heartbeats; after `stall_timeout` seconds any other worker puts its jobs back
+in the queue. Hosts mount the store at different paths: jobs carry root *names*, and each worker
+maps them through its own settings (`[store.roots]`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from procrastinate import App, Blueprint, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from wirefix import pipeline
+from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.rewrite import BackupStore
+from wirefix.settings import Settings
+from wirefix.storage import Database, DatabaseError
+
+log = logging.getLogger("wirefix.jobs")
+
+QUEUE_SCHEMA = "procrastinate"  # created by migration 0005
+DEFAULT_SHARDS = 4
+STALL_TIMEOUT = 30.0  # seconds without a worker heartbeat before its jobs run again
+DISPATCH_POLL = 2.0  # seconds between dispatch's checks for unfinished scans
+STATUSES = ("todo", "doing", "failed", "succeeded", "cancelled", "aborted")
+
+tasks = Blueprint()
+
+
+class QueueError(DatabaseError):
+    """The queue cannot be used as asked; the message says what to do."""
+
+
+class FileFailed(Exception):
+    """An apply job could not remediate its file; retrying will not help (the file is the cause)."""
+
+
+# -- the database and the host ------------------------------------------------------------
+
+
+def require_postgresql(db: Database) -> None:
+    if db.is_sqlite:
+        raise QueueError(
+            "the job queue needs PostgreSQL (procrastinate keeps its jobs there); with SQLite "
+            "run the pipeline in-process (`wirefix run` without --enqueue), or point --db at "
+            "postgresql://user@host/dbname"
+        )
+
+
+def conninfo(db_url: str) -> str:
+    """libpq form of wirefix's URL: `postgresql://...` as written, driver suffix dropped."""
+    url = make_url(pipeline_url(db_url)).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def pipeline_url(db_url: str) -> str:
+    from wirefix.storage.database import normalise_url
+
+    return normalise_url(db_url)
+
+
+def make_app(db_url: str) -> App:
+    """A procrastinate App on psycopg 3 in wirefix's database, its tables in QUEUE_SCHEMA."""
+    connector = PsycopgConnector(
+        conninfo=conninfo(db_url),
+        kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
+    )
+    app = App(connector=connector)
+    app.add_tasks_from(tasks, namespace="wirefix")
+    return app
+
+
+class HostDatabase(Database):
+    """The database as this host sees the store: root names map to this host's mount points.
+
+    The index keeps (root name, relative path); `store_roots` remembers where the last scan
+    found each root, which is another host's path in a multi-host deployment, so a worker's
+    settings win.
+    """
+
+    def __init__(self, url: str, local_roots: dict[str, Path]) -> None:
+        super().__init__(url)
+        self.local_roots = {name: str(path) for name, path in local_roots.items()}
+
+    def roots(self) -> dict[str, str]:
+        return {**super().roots(), **self.local_roots}
+
+
+@dataclass
+class Host:
+    """What the jobs of one worker process share: database, settings, one ExifTool."""
+
+    db: HostDatabase
+    settings: Settings
+    _exiftool: ExifTool | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def exiftool(self) -> ExifTool:
+        if self._exiftool is None:
+            self._exiftool = ExifTool()
+        return self._exiftool
+
+    def root_path(self, name: str) -> Path:
+        path = self.db.roots().get(name)
+        if not path or not Path(path).is_dir():
+            raise FileFailed(
+                f"store root {name!r} is not mounted on {socket.gethostname()} (looked for "
+                f"{path or 'no path'}): map it in [store.roots] or WIREFIX_STORE_ROOTS"
+            )
+        return Path(path)
+
+    def close(self) -> None:
+        if self._exiftool is not None:
+            self._exiftool.close()
+        self.db.close()
+
+
+_host: Host | None = None
+
+
+def host() -> Host:
+    if _host is None:
+        raise RuntimeError("wirefix jobs run inside `wirefix worker`, which sets up the host")
+    return _host
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+# Transient trouble (database restart, a hung ExifTool, a network mount gone for a moment) is
+# retried with growing waits; a file that cannot be remediated (FileFailed) is not.
+TRANSIENT = RetryStrategy(
+    max_attempts=3,
+    exponential_wait=5,
+    retry_exceptions={OSError, ExifToolError, DatabaseError, ConnectionError},
+)
+
+
+def _recording(context: JobContext, run: Any) -> Any:
+    """Run a job body; keep its error text (procrastinate keeps none) for `wirefix queue`."""
+    try:
+        return run()
+    except Exception as exc:
+        job = context.job
+        _record_error(job.id, job.task_name, job.task_kwargs, job.attempts + 1, exc)
+        raise
+
+
+def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FileFailed) else str(exc)
+    try:
+        with host().db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"INSERT INTO {QUEUE_SCHEMA}.job_errors "
+                    "(job_id, task, args, attempt, error, host, failed_at) "
+                    "VALUES (:id, :task, :args, :attempt, :error, :host, now()) "
+                    "ON CONFLICT (job_id) DO UPDATE SET attempt = excluded.attempt, "
+                    "error = excluded.error, host = excluded.host, failed_at = now()"
+                ),
+                {
+                    "id": job_id,
+                    "task": task,
+                    "args": json.dumps(args, default=str),
+                    "attempt": attempt,
+                    "error": message[:4000],
+                    "host": socket.gethostname(),
+                },
+            )
+    except Exception:  # the job's own error matters more than this record of it
+        log.exception("could not record the error of job %s", job_id)
+
+
+@tasks.task(name="scan_shard", pass_context=True, retry=TRANSIENT)
+def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, int]:
+    """Index one shard of one store root, found at this host's mount point."""
+    from wirefix.scan import scan
+
+    def run() -> dict[str, int]:
+        h = host()
+        folder = h.root_path(root)
+        return scan(h.db, {root: folder}, workers=1, shard=(shard, shards)).to_dict()
+
+    return _recording(context, run)
+
+
+@tasks.task(name="dispatch", pass_context=True, queueing_lock="dispatch")
+def dispatch(context: JobContext) -> dict[str, int]:
+    """Queue the matching once the index is complete: wait while any scan job is unfinished."""
+
+    def run() -> dict[str, int]:
+        h = host()
+        if _unfinished(h.db, "wirefix:scan_shard"):
+            context.app.configure_task(
+                "wirefix:dispatch", schedule_in={"seconds": DISPATCH_POLL}, queueing_lock=None
+            ).defer()
+            return {"waiting_for_scans": 1}
+        from wirefix.run import notices_in_force
+
+        queued = 0
+        for notice_id in notices_in_force(h.db):
+            queued += _defer(
+                context.app, "wirefix:match_notice", f"match:{notice_id}", None, notice_id=notice_id
+            )
+        return {"match_jobs": queued}
+
+    return _recording(context, run)
+
+
+@tasks.task(name="match_notice", pass_context=True, retry=TRANSIENT)
+def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
+    """Match one notice, then queue one apply job per file a machine may change."""
+    from wirefix.storage.runs import review_decisions
+
+    def run() -> dict[str, int]:
+        h = host()
+        candidates = pipeline.match_notice(h.db, notice_id, h.settings.match)
+        approved = {
+            fid
+            for (nid, fid), d in review_decisions(h.db, notice_id).items()
+            if nid == notice_id and d == "approved"
+        }
+        queued = 0
+        for c in candidates:
+            if c.decision == "auto" or (c.decision == "review" and c.file.id in approved):
+                queued += defer_apply(
+                    context.app,
+                    notice_id,
+                    c.file.id,
+                    c.file.root,
+                    c.file.rel_path,
+                    include_review=c.decision == "review",
+                )
+        return {"candidates": len(candidates), "apply_jobs": queued}
+
+    return _recording(context, run)
+
+
+@tasks.task(name="apply_file", pass_context=True, retry=TRANSIENT)
+def apply_file(
+    context: JobContext,
+    notice_id: int,
+    file_id: int,
+    root: str,
+    rel_path: str,
+    include_review: bool = False,
+) -> dict[str, Any]:
+    """Remediate one file for one notice; does nothing to a file that is already correct."""
+
+    def run() -> dict[str, Any]:
+        h = host()
+        h.root_path(root)  # a clear error when this host does not mount the root
+        outcomes = pipeline.apply_notice(
+            h.db,
+            notice_id,
+            h.exiftool,
+            BackupStore(h.settings.backup_dir.value),
+            h.settings.operator.value,
+            include_review=include_review,
+            file_ids={file_id},
+        )
+        if not outcomes:
+            return {"status": "skipped", "reason": "no longer a candidate to apply"}
+        outcome = outcomes[0]
+        if outcome.status == "failed":
+            raise FileFailed(outcome.message or f"{root}/{rel_path}: failed")
+        return {"status": outcome.status, "audit_seq": outcome.audit_seq}
+
+    return _recording(context, run)
+
+
+@tasks.task(name="periodic_run", pass_context=True, queueing_lock="periodic-run")
+def periodic_run(context: JobContext, timestamp: int) -> dict[str, Any]:
+    """The scheduled run as procrastinate periodic task (`wirefix worker --schedule CRON`)."""
+
+    def run() -> dict[str, Any]:
+        h = host()
+        return enqueue_run(h.db, h.settings, app=context.app).to_dict()
+
+    return _recording(context, run)
+
+
+def _defer(app: App, task: str, queueing_lock: str | None, lock: str | None, **kwargs: Any) -> int:
+    """Queue one job; 0 when an identical one is already waiting (its queueing lock is taken)."""
+    try:
+        app.configure_task(task, queueing_lock=queueing_lock, lock=lock).defer(**kwargs)
+    except AlreadyEnqueued:
+        return 0
+    return 1
+
+
+def file_lock(root: str, rel_path: str) -> str:
+    return f"file:{root}/{rel_path}"
+
+
+def defer_apply(
+    app: App, notice_id: int, file_id: int, root: str, rel_path: str, include_review: bool = False
+) -> int:
+    return _defer(
+        app,
+        "wirefix:apply_file",
+        f"apply:{notice_id}:{file_id}",
+        file_lock(root, rel_path),
+        notice_id=notice_id,
+        file_id=file_id,
+        root=root,
+        rel_path=rel_path,
+        include_review=include_review,
+    )
+
+
+# -- enqueue -------------------------------------------------------------------------------
+
+
+@dataclass
+class Enqueued:
+    scan_jobs: int = 0
+    dispatch_jobs: int = 0
+    already_waiting: int = 0
+    roots: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def enqueue_run(
+    db: Database, settings: Settings, shards: int = DEFAULT_SHARDS, app: App | None = None
+) -> Enqueued:
+    """Queue a run for the workers: every shard of every store root, then the matching.
+
+    Ingest (inbox, feeds) stays with the caller: it is cheap and its errors belong on the
+    caller's terminal. Roots are those this host maps, else those the index knows.
+    """
+    require_postgresql(db)
+    names = sorted(settings.roots.value) or sorted(db.roots())
+    result = Enqueued(roots=names)
+    own = app is None
+    app = app or make_app(db.url)
+    if own:
+        app.open()
+    try:
+        for name in names:
+            for i in range(1, shards + 1):
+                n = _defer(
+                    app,
+                    "wirefix:scan_shard",
+                    f"scan:{name}:{i}/{shards}",
+                    None,
+                    root=name,
+                    shard=i,
+                    shards=shards,
+                )
+                result.scan_jobs += n
+                result.already_waiting += 1 - n
+        n = _defer(app, "wirefix:dispatch", "dispatch", None)
+        result.dispatch_jobs += n
+        result.already_waiting += 1 - n
+    finally:
+        if own:
+            app.close()
+    return result
+
+
+# -- the queue's state -----------------------------------------------------------------------
+
+
+def _unfinished(db: Database, task: str) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text(
+                f"SELECT count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs "
+                "WHERE task_name = :task AND status IN ('todo', 'doing')"
+            ),
+            {"task": task},
+        ).scalar_one()
+
+
+def queue_status(db: Database, failed_limit: int = 50) -> dict[str, Any]:
+    """Job counts by status and task, the failed jobs with their last error, the workers.
+
+    A stable shape for `wirefix queue --json`, `wirefix status` and the report.
+    """
+    require_postgresql(db)
+    q = QUEUE_SCHEMA
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT task_name, status, count(*) FROM {q}.procrastinate_jobs GROUP BY 1, 2")
+        ).all()
+        failed = conn.execute(
+            text(
+                f"SELECT j.id, j.task_name, j.args, j.attempts, e.error, e.host, e.failed_at "
+                f"FROM {q}.procrastinate_jobs j LEFT JOIN {q}.job_errors e ON e.job_id = j.id "
+                "WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT :limit"
+            ),
+            {"limit": failed_limit},
+        ).all()
+        workers = conn.execute(
+            text(
+                f"SELECT id, EXTRACT(EPOCH FROM now() - last_heartbeat) "
+                f"FROM {q}.procrastinate_workers ORDER BY id"
+            )
+        ).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    by_task: dict[str, dict[str, int]] = {}
+    for task, status, count in rows:
+        counts[status] = counts.get(status, 0) + count
+        by_task.setdefault(task.removeprefix("wirefix:"), dict.fromkeys(STATUSES, 0))[status] = (
+            count
+        )
+    return {
+        "counts": counts,
+        "by_task": by_task,
+        "failed": [
+            {
+                "job": r[0],
+                "task": r[1].removeprefix("wirefix:"),
+                "args": r[2],
+                "attempts": r[3],
+                "error": r[4],
+                "host": r[5],
+                "failed_at": r[6].isoformat() if r[6] else None,
+            }
+            for r in failed
+        ],
+        "workers": [
+            {"id": w[0], "seconds_since_heartbeat": round(float(w[1]), 1)} for w in workers
+        ],
+    }
+
+
+def retry_failed(db: Database) -> int:
+    """Put every failed job back in the queue; returns how many."""
+    require_postgresql(db)
+    with db.engine.connect() as conn:
+        ids = (
+            conn.execute(
+                text(f"SELECT id FROM {QUEUE_SCHEMA}.procrastinate_jobs WHERE status = 'failed'")
+            )
+            .scalars()
+            .all()
+        )
+    if not ids:
+        return 0
+    from procrastinate.utils import utcnow
+
+    app = make_app(db.url)
+    with app.open():
+        for job_id in ids:
+            app.job_manager.retry_job_by_id(job_id, retry_at=utcnow())
+    return len(ids)
+
+
+# -- the worker ----------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerOptions:
+    one_shot: bool = False
+    stall_timeout: float = STALL_TIMEOUT
+    schedule: str | None = None  # cron expression for periodic runs
+    queues: list[str] | None = None
+
+
+async def recover_stalled(app: App, stall_timeout: float) -> int:
+    """Put back in the queue the jobs of workers silent for `stall_timeout` seconds."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stall_timeout)
+    count = 0
+    for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+        except Exception:  # another worker recovered it first
+            continue
+        count += 1
+        log.warning(
+            "job of a stalled worker queued again",
+            extra={"job": job.id, "task": job.task_name, "worker": job.worker_id},
+        )
+    return count
+
+
+async def _pending(app: App) -> int:
+    row = await app.connector.execute_query_one_async(
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+    )
+    return int(row["n"])
+
+
+async def _stall_watch(app: App, stall_timeout: float) -> None:
+    while True:
+        await asyncio.sleep(max(stall_timeout / 3, 0.5))
+        try:
+            await recover_stalled(app, stall_timeout)
+        except Exception:
+            log.exception("stalled-job check failed; trying again")
+
+
+async def _work(app: App, options: WorkerOptions) -> None:
+    worker_kwargs: dict[str, Any] = {
+        "queues": options.queues,
+        "concurrency": 1,  # ExifTool and the scan are per process: more processes, not threads
+        "update_heartbeat_interval": max(options.stall_timeout / 3, 0.5),
+        "stalled_worker_timeout": options.stall_timeout,
+        "name": f"wirefix@{socket.gethostname()}",
+    }
+    async with app.open_async():
+        await recover_stalled(app, options.stall_timeout)
+        if not options.one_shot:
+            watch = asyncio.create_task(_stall_watch(app, options.stall_timeout))
+            try:
+                await app.run_worker_async(wait=True, **worker_kwargs)
+            finally:
+                watch.cancel()
+            return
+        # One-shot: until nothing is waiting or running anywhere; jobs of a dead worker count
+        # as running until the stall timeout hands them to us.
+        while True:
+            await app.run_worker_async(wait=False, **worker_kwargs)
+            await recover_stalled(app, options.stall_timeout)
+            if not await _pending(app):
+                return
+            await asyncio.sleep(0.5)
+
+
+def run_worker(db_url: str, settings: Settings, options: WorkerOptions) -> None:
+    """Run one worker process until stopped (SIGTERM/SIGINT: finish the job in hand, then stop)
+    or, one-shot, until the queue is empty."""
+    global _host
+    db = HostDatabase(db_url, settings.roots.value)
+    require_postgresql(db)
+    db.ensure_schema()
+    _host = Host(db=db, settings=settings)
+    app = make_app(db_url)
+    if options.schedule:
+        app.periodic(cron=options.schedule, periodic_id="run")(app.tasks["wirefix:periodic_run"])
+    try:
+        asyncio.run(_work(app, options))
+    finally:
+        _host.close()
+        _host = None
+
+
+def run_worker_processes(count: int, argv: list[str]) -> int:
+    """`--concurrency N`: N one-job worker processes, each with its own ExifTool; SIGTERM and
+    SIGINT are passed on, so a drain stops them all. Returns the worst exit code."""
+    import signal
+    import subprocess
+    import sys
+
+    args = [a for a in argv]
+    for i, a in enumerate(args):  # --concurrency N / --concurrency=N -> 1
+        if a == "--concurrency" and i + 1 < len(args):
+            args[i + 1] = "1"
+        elif a.startswith("--concurrency="):
+            args[i] = "--concurrency=1"
+    children = [subprocess.Popen([sys.executable, "-m", "wirefix", *args]) for _ in range(count)]
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return max(child.wait() for child in children)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
