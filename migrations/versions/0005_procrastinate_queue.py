@@ -1,7 +1,7 @@
 """procrastinate's job queue tables (PostgreSQL only) and wirefix's record of job errors
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25
 
 The queue lives in wirefix's own database so one `wirefix db upgrade` prepares everything a
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
