@@ -156,9 +156,7 @@ def test_two_workers_fix_every_affected_file_exactly_once(pg_url: str, tmp_path:
     state = host.cli.json("queue")
     assert state["counts"]["failed"] == 0 and state["counts"]["todo"] == 0
     assert state["by_task"]["apply_file"]["succeeded"] == len(affected)
-    by_file = {
-        rel: entries for rel, entries in audit_by_file(pg_url).items() if rel in affected
-    }
+    by_file = {rel: entries for rel, entries in audit_by_file(pg_url).items() if rel in affected}
     assert set(by_file) == affected
     assert all(len(e) == 1 and e[0]["outcome"] == "ok" for e in by_file.values())
     host.cli("audit", "verify")
@@ -175,3 +173,46 @@ def test_enqueue_on_sqlite_is_refused(tmp_path: Path) -> None:
     for args in (["queue"], ["worker", "--one-shot"]):
         proc = cli(*args, check=1)
         assert "needs PostgreSQL" in proc.stderr
+
+
+@pytest.mark.parametrize("crash_at", ["journaled", "replaced"])
+def test_killed_worker_job_runs_again_after_stall_timeout(
+    pg_url: str, tmp_path: Path, crash_at: str
+) -> None:
+    """SIGKILL mid-job (after the intent is journaled / after the file is replaced, before its
+    audit entry): after the stall timeout another worker runs the job again; the file ends
+    remediated once, with one audit entry."""
+    store = tmp_path / "store"
+    affected = make_store(store, affected=8, unrelated=20)
+    host = Host(pg_url, tmp_path / "home", store)
+    host.cli("db", "upgrade")
+    host.cli("ingest", str(NOTICE))
+    before = hashes(store)
+    host.enqueue(pg_url, shards=1)
+
+    # The worker that dies: it SIGKILLs itself the 3rd time it passes the crash point.
+    env = {**host.env, "WIREFIX_CRASH_AT": f"{crash_at}:3"}
+    dying = subprocess.Popen(
+        [sys.executable, "-m", "wirefix", "worker", "--one-shot", "--stall-timeout", "3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    dying.communicate(timeout=240)
+    assert dying.returncode == -signal.SIGKILL
+    state = host.cli.json("queue", check=False)
+    assert state["counts"]["doing"] == 1  # the job the dead worker held
+
+    started = time.monotonic()
+    finish(host.worker("--one-shot", "--stall-timeout", "3"))
+    assert time.monotonic() - started >= 2.5  # it waited for the stall timeout
+
+    after = hashes(store)
+    assert {rel for rel in before if before[rel] != after[rel]} == affected
+    by_file = audit_by_file(pg_url)
+    assert {rel for rel in by_file if rel in affected} == affected
+    assert all(len(by_file[rel]) == 1 and by_file[rel][0]["outcome"] == "ok" for rel in affected)
+    state = host.cli.json("queue")
+    assert state["counts"]["failed"] == 0 and state["counts"]["doing"] == 0
+    host.cli("audit", "verify")
