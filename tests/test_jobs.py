@@ -216,3 +216,34 @@ def test_killed_worker_job_runs_again_after_stall_timeout(
     state = host.cli.json("queue")
     assert state["counts"]["failed"] == 0 and state["counts"]["doing"] == 0
     host.cli("audit", "verify")
+
+
+def test_hosts_map_one_store_root_to_their_own_mount_points(pg_url: str, tmp_path: Path) -> None:
+    """Host A mounts the store at mnt-a, host B at mnt-b (two symlinks to one folder, like two
+    NFS mounts). A scans and matches; then A's mount goes away and B applies through its own."""
+    real = tmp_path / "nfs-export"
+    affected = make_store(real, affected=6, unrelated=10)
+    mnt_a, mnt_b = tmp_path / "mnt-a", tmp_path / "mnt-b"
+    mnt_a.symlink_to(real, target_is_directory=True)
+    mnt_b.symlink_to(real, target_is_directory=True)
+    host_a = Host(pg_url, tmp_path / "host-a", mnt_a, root_name="photos")
+    host_b = Host(pg_url, tmp_path / "host-b", mnt_b, root_name="photos")
+    host_a.cli("db", "upgrade")
+    host_a.cli("ingest", str(NOTICE))
+    before = hashes(real)
+    host_a.enqueue(pg_url, shards=2)
+
+    finish(host_a.worker("--one-shot", "--queue", "scan", "--queue", "match"))
+    state = host_a.cli.json("queue")
+    assert state["by_task"]["apply_file"]["todo"] == len(affected)
+    mnt_a.unlink()  # host A is gone: only B's mapping can reach the files now
+
+    finish(host_b.worker("--one-shot", "--queue", "apply"))
+    after = hashes(real)
+    assert {rel for rel in before if before[rel] != after[rel]} == affected
+    by_file = audit_by_file(pg_url)
+    for rel in affected:
+        (entry,) = by_file[rel]
+        assert entry["root"] == "photos" and entry["rel_path"] == rel
+        assert entry["path"] == f"{mnt_b}/{rel}" and entry["outcome"] == "ok"
+    host_b.cli("audit", "verify")

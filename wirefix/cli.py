@@ -764,6 +764,13 @@ def worker(
             help="Seconds without a heartbeat after which a worker's jobs run again elsewhere.",
         ),
     ] = 30.0,
+    queues: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--queue",
+            help="Only jobs of this queue: scan, match or apply (repeatable; default all).",
+        ),
+    ] = None,
     schedule: Annotated[
         str | None,
         typer.Option(
@@ -781,7 +788,7 @@ def worker(
 
     settings = _queue_settings(db, config)
     options = jobs.WorkerOptions(
-        one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule
+        one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )
     if concurrency == 1:
         jobs.run_worker(settings.db_url.value, settings, options)

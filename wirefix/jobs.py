@@ -196,7 +196,7 @@ def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: E
         log.exception("could not record the error of job %s", job_id)
 
 
-@tasks.task(name="scan_shard", pass_context=True, retry=TRANSIENT)
+@tasks.task(name="scan_shard", queue="scan", pass_context=True, retry=TRANSIENT)
 def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, int]:
     """Index one shard of one store root, found at this host's mount point."""
     from wirefix.scan import scan
@@ -209,7 +209,7 @@ def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[
     return _recording(context, run)
 
 
-@tasks.task(name="dispatch", pass_context=True, queueing_lock="dispatch")
+@tasks.task(name="dispatch", queue="match", pass_context=True, queueing_lock="dispatch")
 def dispatch(context: JobContext) -> dict[str, int]:
     """Queue the matching once the index is complete: wait while any scan job is unfinished."""
 
@@ -232,7 +232,7 @@ def dispatch(context: JobContext) -> dict[str, int]:
     return _recording(context, run)
 
 
-@tasks.task(name="match_notice", pass_context=True, retry=TRANSIENT)
+@tasks.task(name="match_notice", queue="match", pass_context=True, retry=TRANSIENT)
 def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
     """Match one notice, then queue one apply job per file a machine may change."""
     from wirefix.storage.runs import review_decisions
@@ -261,7 +261,7 @@ def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
     return _recording(context, run)
 
 
-@tasks.task(name="apply_file", pass_context=True, retry=TRANSIENT)
+@tasks.task(name="apply_file", queue="apply", pass_context=True, retry=TRANSIENT)
 def apply_file(
     context: JobContext,
     notice_id: int,
@@ -294,7 +294,7 @@ def apply_file(
     return _recording(context, run)
 
 
-@tasks.task(name="periodic_run", pass_context=True, queueing_lock="periodic-run")
+@tasks.task(name="periodic_run", queue="match", pass_context=True, queueing_lock="periodic-run")
 def periodic_run(context: JobContext, timestamp: int) -> dict[str, Any]:
     """The scheduled run as procrastinate periodic task (`wirefix worker --schedule CRON`)."""
 
@@ -503,9 +503,11 @@ async def recover_stalled(app: App, stall_timeout: float) -> int:
     return count
 
 
-async def _pending(app: App) -> int:
+async def _pending(app: App, queues: list[str] | None) -> int:
     row = await app.connector.execute_query_one_async(
-        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+        "AND (%(queues)s::varchar[] IS NULL OR queue_name = ANY(%(queues)s))",
+        queues=queues,
     )
     return int(row["n"])
 
@@ -541,7 +543,7 @@ async def _work(app: App, options: WorkerOptions) -> None:
         while True:
             await app.run_worker_async(wait=False, **worker_kwargs)
             await recover_stalled(app, options.stall_timeout)
-            if not await _pending(app):
+            if not await _pending(app, options.queues):
                 return
             await asyncio.sleep(0.5)
 
