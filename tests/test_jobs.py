@@ -102,6 +102,7 @@ class Host:
         )
 
     def enqueue(self, url: str, shards: int = 2) -> dict:
+        """What `wirefix run --enqueue` does, with a chosen shard count."""
         os.environ["WIREFIX_CONFIG"] = str(self.config)
         try:
             settings = load_settings(None, db_url=url)
@@ -141,10 +142,10 @@ def test_two_workers_fix_every_affected_file_exactly_once(pg_url: str, tmp_path:
     before = hashes(store)
     assert len(before) >= 290
 
-    queued = host.enqueue(pg_url)
-    assert queued["scan_jobs"] == 2 and queued["dispatch_jobs"] == 1
-    again = host.enqueue(pg_url)  # a second run before the workers start piles nothing up
-    assert again["scan_jobs"] == 0 and again["already_waiting"] == 3
+    queued = host.cli.json("run", "--enqueue")["queued"]
+    assert queued["scan_jobs"] == jobs.DEFAULT_SHARDS and queued["dispatch_jobs"] == 1
+    again = host.cli.json("run", "--enqueue")["queued"]  # before any worker: nothing piles up
+    assert again["scan_jobs"] == 0 and again["already_waiting"] == jobs.DEFAULT_SHARDS + 1
 
     workers = [host.worker("--one-shot", "--stall-timeout", "5") for _ in range(2)]
     for w in workers:
@@ -170,7 +171,8 @@ def test_enqueue_on_sqlite_is_refused(tmp_path: Path) -> None:
         jobs.enqueue_run(db, load_settings(None, db_url=url))
     db.close()
     cli = Cli(url, tmp_path / "home")
-    for args in (["queue"], ["worker", "--one-shot"]):
+    cli.env["WIREFIX_STORE_ROOTS"] = f"store={tmp_path}"
+    for args in (["run", "--enqueue"], ["queue"], ["worker", "--one-shot"]):
         proc = cli(*args, check=1)
         assert "needs PostgreSQL" in proc.stderr
 
@@ -235,7 +237,7 @@ def test_hosts_map_one_store_root_to_their_own_mount_points(pg_url: str, tmp_pat
 
     finish(host_a.worker("--one-shot", "--queue", "scan", "--queue", "match"))
     state = host_a.cli.json("queue")
-    assert state["by_task"]["apply_file"]["todo"] == len(affected)
+    assert state["by_task"].get("apply_file", {}).get("todo") == len(affected), state
     mnt_a.unlink()  # host A is gone: only B's mapping can reach the files now
 
     finish(host_b.worker("--one-shot", "--queue", "apply"))

@@ -746,6 +746,39 @@ def _queue_settings(db: str | None, config: str | None) -> Any:
         raise Failure(str(exc), EXIT_USAGE) from exc
 
 
+def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
+    """`wirefix run --enqueue`: ingest here, queue the rest; refused on SQLite before any work."""
+    from wirefix import jobs
+    from wirefix.lock import run_lock
+
+    jobs.require_postgresql(database)
+    with run_lock(database, wait), open_exiftool() as et:
+        data = jobs.ingest_and_enqueue(database, settings, et)
+    queued = data["queued"]
+    if as_json:
+        print_json(data)
+    else:
+        table(
+            "run queued",
+            ["new notices", "need a person", "scan jobs", "already waiting", "roots"],
+            [
+                [
+                    len(data["notices_new"]),
+                    len(data["notices_attention"]),
+                    queued["scan_jobs"],
+                    queued["already_waiting"],
+                    ", ".join(queued["roots"]),
+                ]
+            ],
+        )
+    for message in data["source_errors"]:
+        error(message)
+    if data["source_errors"]:
+        raise typer.Exit(EXIT_ERROR)
+    if data["notices_attention"]:
+        raise typer.Exit(EXIT_ATTENTION)
+
+
 @app.command()
 def worker(
     db: DbOption = None,
@@ -764,6 +797,9 @@ def worker(
             help="Seconds without a heartbeat after which a worker's jobs run again elsewhere.",
         ),
     ] = 30.0,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (JSON lines, for log collectors).")
+    ] = "text",
     queues: Annotated[
         list[str] | None,
         typer.Option(
@@ -785,7 +821,11 @@ def worker(
     Example: wirefix worker --db postgresql://wirefix@db/wirefix --concurrency 2
     """
     from wirefix import jobs
+    from wirefix.logs import setup as setup_logging
 
+    if log_format not in ("text", "json"):
+        raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
+    setup_logging(log_format)
     settings = _queue_settings(db, config)
     options = jobs.WorkerOptions(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None

@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from procrastinate import App, Blueprint, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from wirefix import pipeline
 from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.pipeline import ApplyOptions
 from wirefix.rewrite import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database, DatabaseError
@@ -49,7 +50,17 @@ STALL_TIMEOUT = 30.0  # seconds without a worker heartbeat before its jobs run a
 DISPATCH_POLL = 2.0  # seconds between dispatch's checks for unfinished scans
 STATUSES = ("todo", "doing", "failed", "succeeded", "cancelled", "aborted")
 
-tasks = Blueprint()
+# name -> (function, procrastinate task options); `make_app` registers them on each new App, as
+# procrastinate binds a task object to the one App it was added to.
+TASKS: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+def task(name: str, **options: Any) -> Any:
+    def register(func: Any) -> Any:
+        TASKS[name] = (func, {"name": f"wirefix:{name}", "pass_context": True, **options})
+        return func
+
+    return register
 
 
 class QueueError(DatabaseError):
@@ -91,7 +102,8 @@ def make_app(db_url: str) -> App:
         kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
     )
     app = App(connector=connector)
-    app.add_tasks_from(tasks, namespace="wirefix")
+    for func, options in TASKS.values():
+        app.task(**options)(func)
     return app
 
 
@@ -196,7 +208,7 @@ def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: E
         log.exception("could not record the error of job %s", job_id)
 
 
-@tasks.task(name="scan_shard", queue="scan", pass_context=True, retry=TRANSIENT)
+@task("scan_shard", queue="scan", retry=TRANSIENT)
 def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, int]:
     """Index one shard of one store root, found at this host's mount point."""
     from wirefix.scan import scan
@@ -209,7 +221,7 @@ def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[
     return _recording(context, run)
 
 
-@tasks.task(name="dispatch", queue="match", pass_context=True, queueing_lock="dispatch")
+@task("dispatch", queue="match", queueing_lock="dispatch")
 def dispatch(context: JobContext) -> dict[str, int]:
     """Queue the matching once the index is complete: wait while any scan job is unfinished."""
 
@@ -217,7 +229,10 @@ def dispatch(context: JobContext) -> dict[str, int]:
         h = host()
         if _unfinished(h.db, "wirefix:scan_shard"):
             context.app.configure_task(
-                "wirefix:dispatch", schedule_in={"seconds": DISPATCH_POLL}, queueing_lock=None
+                "wirefix:dispatch",
+                allow_unknown=False,
+                schedule_in={"seconds": DISPATCH_POLL},
+                queueing_lock=None,
             ).defer()
             return {"waiting_for_scans": 1}
         from wirefix.run import notices_in_force
@@ -232,45 +247,34 @@ def dispatch(context: JobContext) -> dict[str, int]:
     return _recording(context, run)
 
 
-@tasks.task(name="match_notice", queue="match", pass_context=True, retry=TRANSIENT)
+@task("match_notice", queue="match", retry=TRANSIENT)
 def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
-    """Match one notice, then queue one apply job per file a machine may change."""
+    """Match one notice, then queue one apply job per file a machine may change: `auto` ones and
+    those an editor approved (never rejected ones; `apply_notice` enforces the same rule)."""
     from wirefix.storage.runs import review_decisions
 
     def run() -> dict[str, int]:
         h = host()
         candidates = pipeline.match_notice(h.db, notice_id, h.settings.match)
-        approved = {
-            fid
-            for (nid, fid), d in review_decisions(h.db, notice_id).items()
-            if nid == notice_id and d == "approved"
-        }
+        decided = {fid: d for (_, fid), d in review_decisions(h.db, notice_id).items()}
         queued = 0
         for c in candidates:
-            if c.decision == "auto" or (c.decision == "review" and c.file.id in approved):
+            verdict = decided.get(c.file.id)
+            if verdict == "approved" or (c.decision == "auto" and verdict != "rejected"):
                 queued += defer_apply(
-                    context.app,
-                    notice_id,
-                    c.file.id,
-                    c.file.root,
-                    c.file.rel_path,
-                    include_review=c.decision == "review",
+                    context.app, notice_id, c.file.id, c.file.root, c.file.rel_path
                 )
         return {"candidates": len(candidates), "apply_jobs": queued}
 
     return _recording(context, run)
 
 
-@tasks.task(name="apply_file", queue="apply", pass_context=True, retry=TRANSIENT)
+@task("apply_file", queue="apply", retry=TRANSIENT)
 def apply_file(
-    context: JobContext,
-    notice_id: int,
-    file_id: int,
-    root: str,
-    rel_path: str,
-    include_review: bool = False,
+    context: JobContext, notice_id: int, file_id: int, root: str, rel_path: str
 ) -> dict[str, Any]:
-    """Remediate one file for one notice; does nothing to a file that is already correct."""
+    """Remediate (rewrite or kill) one file for one notice; a file that already carries the
+    correction is left alone, so running this twice writes and logs once."""
 
     def run() -> dict[str, Any]:
         h = host()
@@ -281,8 +285,10 @@ def apply_file(
             h.exiftool,
             BackupStore(h.settings.backup_dir.value),
             h.settings.operator.value,
-            include_review=include_review,
-            file_ids={file_id},
+            options=ApplyOptions(
+                only_file_ids=frozenset({file_id}),
+                quarantine=h.settings.quarantine_dir.value,
+            ),
         )
         if not outcomes:
             return {"status": "skipped", "reason": "no longer a candidate to apply"}
@@ -294,21 +300,23 @@ def apply_file(
     return _recording(context, run)
 
 
-@tasks.task(name="periodic_run", queue="match", pass_context=True, queueing_lock="periodic-run")
+@task("periodic_run", queue="match", queueing_lock="periodic-run")
 def periodic_run(context: JobContext, timestamp: int) -> dict[str, Any]:
     """The scheduled run as procrastinate periodic task (`wirefix worker --schedule CRON`)."""
 
     def run() -> dict[str, Any]:
         h = host()
-        return enqueue_run(h.db, h.settings, app=context.app).to_dict()
+        return ingest_and_enqueue(h.db, h.settings, h.exiftool, app=context.app)
 
     return _recording(context, run)
 
 
-def _defer(app: App, task: str, queueing_lock: str | None, lock: str | None, **kwargs: Any) -> int:
+def _defer(app: App, name: str, queueing_lock: str | None, lock: str | None, **kwargs: Any) -> int:
     """Queue one job; 0 when an identical one is already waiting (its queueing lock is taken)."""
     try:
-        app.configure_task(task, queueing_lock=queueing_lock, lock=lock).defer(**kwargs)
+        app.configure_task(name, allow_unknown=False, queueing_lock=queueing_lock, lock=lock).defer(
+            **kwargs
+        )
     except AlreadyEnqueued:
         return 0
     return 1
@@ -318,9 +326,7 @@ def file_lock(root: str, rel_path: str) -> str:
     return f"file:{root}/{rel_path}"
 
 
-def defer_apply(
-    app: App, notice_id: int, file_id: int, root: str, rel_path: str, include_review: bool = False
-) -> int:
+def defer_apply(app: App, notice_id: int, file_id: int, root: str, rel_path: str) -> int:
     return _defer(
         app,
         "wirefix:apply_file",
@@ -330,7 +336,6 @@ def defer_apply(
         file_id=file_id,
         root=root,
         rel_path=rel_path,
-        include_review=include_review,
     )
 
 
@@ -384,6 +389,32 @@ def enqueue_run(
         if own:
             app.close()
     return result
+
+
+def ingest_and_enqueue(
+    db: Database,
+    settings: Settings,
+    exiftool: ExifTool,
+    shards: int = DEFAULT_SHARDS,
+    app: App | None = None,
+) -> dict[str, Any]:
+    """`wirefix run --enqueue` and the periodic run: ingest the inbox folders and feeds here
+    (cheap, and their errors belong to this run), then queue the scans and the matching."""
+    from wirefix import run as run_mod
+
+    require_postgresql(db)
+    rs = run_mod.RunSettings.from_settings(settings)
+    summary = run_mod.RunSummary()
+    run_mod.ingest_inboxes(db, rs, exiftool, summary)
+    if rs.feeds:
+        run_mod.ingest_into(db, list(rs.feeds), exiftool, summary, rs.config)
+    queued = enqueue_run(db, settings, shards=shards, app=app)
+    return {
+        "notices_new": summary.notices_new,
+        "notices_attention": summary.notices_attention,
+        "source_errors": summary.source_errors,
+        "queued": queued.to_dict(),
+    }
 
 
 # -- the queue's state -----------------------------------------------------------------------
@@ -552,6 +583,11 @@ def run_worker(db_url: str, settings: Settings, options: WorkerOptions) -> None:
     """Run one worker process until stopped (SIGTERM/SIGINT: finish the job in hand, then stop)
     or, one-shot, until the queue is empty."""
     global _host
+    wirefix_log = logging.getLogger("wirefix")
+    queue_log = logging.getLogger("procrastinate")  # job starts, ends and errors, one line each
+    queue_log.handlers[:] = wirefix_log.handlers
+    queue_log.setLevel(wirefix_log.level or logging.INFO)
+    queue_log.propagate = False
     db = HostDatabase(db_url, settings.roots.value)
     require_postgresql(db)
     db.ensure_schema()
