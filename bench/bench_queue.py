@@ -145,8 +145,10 @@ def main() -> None:
             if n == 1:
                 single = elapsed
         if single is not None:
-            print(f"queue overhead per job (1 worker vs in-process): "
-                  f"{(single - inproc) / args.files * 1000:.1f} ms")
+            print(
+                f"queue overhead per job (1 worker vs in-process): "
+                f"{(single - inproc) / args.files * 1000:.1f} ms"
+            )
         print(f"load average after: {os.getloadavg()}")
 
 

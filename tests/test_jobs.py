@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,9 +205,8 @@ def test_killed_worker_job_runs_again_after_stall_timeout(
     state = host.cli.json("queue", check=False)
     assert state["counts"]["doing"] == 1  # the job the dead worker held
 
-    started = time.monotonic()
-    finish(host.worker("--one-shot", "--stall-timeout", "3"))
-    assert time.monotonic() - started >= 2.5  # it waited for the stall timeout
+    out = finish(host.worker("--one-shot", "--stall-timeout", "3"))
+    assert "job of a stalled worker queued again" in out
 
     after = hashes(store)
     assert {rel for rel in before if before[rel] != after[rel]} == affected
