@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,3 +248,33 @@ def test_hosts_map_one_store_root_to_their_own_mount_points(pg_url: str, tmp_pat
         assert entry["root"] == "photos" and entry["rel_path"] == rel
         assert entry["path"] == f"{mnt_b}/{rel}" and entry["outcome"] == "ok"
     host_b.cli("audit", "verify")
+
+
+def test_periodic_runs_and_sigterm_drains_the_worker(pg_url: str, tmp_path: Path) -> None:
+    """`--schedule` queues runs through procrastinate's periodic tasks; SIGTERM lets the worker
+    finish what it holds and exit 0."""
+    store = tmp_path / "store"
+    affected = make_store(store, affected=3, unrelated=5)
+    host = Host(pg_url, tmp_path / "home", store)
+    host.cli("db", "upgrade")
+    host.cli("ingest", str(NOTICE))
+    before = hashes(store)
+    worker = host.worker("--schedule", "* * * * * */2", "--stall-timeout", "5")
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            done = audit_by_file(pg_url)
+            if affected <= set(done):
+                break
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, out
+    assert "Stop requested" in out
+    after = hashes(store)
+    assert {rel for rel in before if before[rel] != after[rel]} == affected
+    state = host.cli.json("queue")
+    assert state["by_task"]["periodic_run"]["succeeded"] >= 1
+    assert state["counts"]["failed"] == 0
+    assert all(len(audit_by_file(pg_url)[rel]) == 1 for rel in affected)
