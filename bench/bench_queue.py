@@ -12,8 +12,18 @@ start and ExifTool start. Overhead per job = (queue time with 1 worker - in-proc
 deferring, fetching, locking, finishing and the job-error bookkeeping, plus the per-job re-read of
 the notice and its candidates that makes an apply job idempotent.
 
-Results, machine and load go into issue 9's closing note; the machine has 2 cores shared with
-other engineers' builds, so 4 workers oversubscribe it.
+Measured 2026-11-25 on the 2-core development VM, shared with other engineers' builds and test
+runs (load average 0.8-1.5), PostgreSQL 15 on the same VM, ExifTool 12.57:
+
+    files  in-process apply  queue, 1 worker  2 workers   4 workers   overhead per job
+    100    36.5 files/s      26.1 files/s     35.1        20.5        10.8 ms
+    200    33.5 files/s      21.1 files/s     32.0        25.0        17.7 ms
+
+Two workers on two cores match one in-process apply; four oversubscribe the two cores (each
+worker process has its own ExifTool) and lose. The overhead per job grows with the number of
+candidates of the notice: every apply job loads all of the notice's candidates
+(`db.candidates(notice_id)`) to pick its one file, which is quadratic over a run; loading only
+the job's candidate would make it flat (a storage change, left to the pipeline's owner).
 """
 
 from __future__ import annotations
