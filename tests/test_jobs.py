@@ -239,7 +239,7 @@ def test_hosts_map_one_store_root_to_their_own_mount_points(pg_url: str, tmp_pat
     assert state["by_task"].get("apply_file", {}).get("todo") == len(affected), state
     mnt_a.unlink()  # host A is gone: only B's mapping can reach the files now
 
-    finish(host_b.worker("--one-shot", "--queue", "apply"))
+    finish(host_b.worker("--one-shot", "--queue", "apply", "--concurrency", "2"))
     after = hashes(real)
     assert {rel for rel in before if before[rel] != after[rel]} == affected
     by_file = audit_by_file(pg_url)

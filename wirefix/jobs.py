@@ -22,10 +22,10 @@ maps them through its own settings (`[store.roots]`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,6 @@ class Host:
     db: HostDatabase
     settings: Settings
     _exiftool: ExifTool | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def exiftool(self) -> ExifTool:
@@ -228,12 +227,12 @@ def dispatch(context: JobContext) -> dict[str, int]:
     def run() -> dict[str, int]:
         h = host()
         if _unfinished(h.db, "wirefix:scan_shard"):
-            context.app.configure_task(
-                "wirefix:dispatch",
-                allow_unknown=False,
-                schedule_in={"seconds": DISPATCH_POLL},
-                queueing_lock=None,
-            ).defer()
+            # Same queueing lock: if a newer run queued its own dispatch meanwhile, that one
+            # will do, and AlreadyEnqueued just ends this one.
+            with contextlib.suppress(AlreadyEnqueued):
+                context.app.configure_task(
+                    "wirefix:dispatch", allow_unknown=False, schedule_in={"seconds": DISPATCH_POLL}
+                ).defer()
             return {"waiting_for_scans": 1}
         from wirefix.run import notices_in_force
 
