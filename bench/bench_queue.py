@@ -13,17 +13,18 @@ deferring, fetching, locking, finishing and the job-error bookkeeping, plus the 
 the notice and its candidates that makes an apply job idempotent.
 
 Measured 2026-11-25 on the 2-core development VM, shared with other engineers' builds and test
-runs (load average 0.8-1.5), PostgreSQL 15 on the same VM, ExifTool 12.57:
+runs (load average 0.8-1.8 during the runs), PostgreSQL on the same VM, ExifTool 12.57:
 
-    files  in-process apply  queue, 1 worker  2 workers   4 workers   overhead per job
-    100    36.5 files/s      26.1 files/s     35.1        20.5        10.8 ms
-    200    33.5 files/s      21.1 files/s     32.0        25.0        17.7 ms
+    files  in-process apply  queue, 1 worker  2 workers    4 workers    overhead per job
+    200    34.2 files/s      26.3 files/s     39.7 files/s 30.9 files/s  8.8 ms
+    400    40.8 files/s      24.9 files/s     43.3 files/s 37.1 files/s 15.7 ms
 
-Two workers on two cores match one in-process apply; four oversubscribe the two cores (each
-worker process has its own ExifTool) and lose. The overhead per job grows with the number of
-candidates of the notice: every apply job loads all of the notice's candidates
-(`db.candidates(notice_id)`) to pick its one file, which is quadratic over a run; loading only
-the job's candidate would make it flat (a storage change, left to the pipeline's owner).
+Two workers on two cores beat one in-process apply; four oversubscribe the two cores (each
+worker process has its own ExifTool) and lose some of it. The overhead per job still grows with
+the notice's candidates: each apply job selects all of the notice's candidate rows (ORM, with
+their evidence) before keeping its own; the files themselves are loaded only for the job's file
+(`HostDatabase.focus`; before that, 17.7 ms at 200 files). A `db.candidates(notice, file_ids)`
+in the storage layer would make it flat.
 """
 
 from __future__ import annotations
