@@ -820,20 +820,20 @@ def worker(
 
     Example: wirefix worker --db postgresql://wirefix@db/wirefix --concurrency 2
     """
-    from wirefix import jobs
+    from wirefix import worker as worker_mod
     from wirefix.logs import setup as setup_logging
 
     if log_format not in ("text", "json"):
         raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
     setup_logging(log_format)
     settings = _queue_settings(db, config)
-    options = jobs.WorkerOptions(
+    options = worker_mod.WorkerOptions(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )
     if concurrency == 1:
-        jobs.run_worker(settings.db_url.value, settings, options)
+        worker_mod.run_worker(settings.db_url.value, settings, options)
         return
-    code = jobs.run_worker_processes(concurrency, sys.argv[1:])
+    code = worker_mod.run_worker_processes(concurrency, sys.argv[1:])
     if code:
         raise typer.Exit(EXIT_ERROR)
 
