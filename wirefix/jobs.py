@@ -1,7 +1,7 @@
 """Scans and remediations as jobs on procrastinate workers, in wirefix's own PostgreSQL (SPEC §9).
 
 The jobs call the same stage functions as the in-process pipeline; this module only decides what
-is queued, under which locks, and how a worker runs:
+is queued and under which locks (`wirefix.worker` runs the workers):
 
 - `scan_shard(root, shard, shards)`: one shard of one store root (CRC-32 of the relative path);
 - `dispatch()`: once no scan job is left, one `match_notice` job per notice in force;
