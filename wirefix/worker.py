@@ -85,14 +85,42 @@ async def _work(app: App, options: WorkerOptions) -> None:
             finally:
                 watch.cancel()
             return
-        # One-shot: until nothing is waiting or running anywhere; jobs of a dead worker count
-        # as running until the stall timeout hands them to us.
-        while True:
-            await app.run_worker_async(wait=False, **worker_kwargs)
+        await _one_shot(app, options, worker_kwargs)
+
+
+async def _one_shot(app: App, options: WorkerOptions, worker_kwargs: dict[str, Any]) -> None:
+    """Until nothing is waiting or running anywhere; jobs of a dead worker count as running
+    until the stall timeout hands them to us. The signals are ours here, not procrastinate's,
+    so that SIGTERM ends the loop too: cancelling a worker lets its job in hand finish."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    current: asyncio.Task[None] | None = None
+
+    def stop() -> None:
+        stopping.set()
+        if current is not None:
+            current.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)
+    try:
+        while not stopping.is_set():
+            current = asyncio.create_task(
+                app.run_worker_async(wait=False, install_signal_handlers=False, **worker_kwargs)
+            )
+            try:
+                await current
+            except asyncio.CancelledError:
+                if stopping.is_set():
+                    return
+                raise
             await recover_stalled(app, options.stall_timeout)
             if not await _pending(app, options.queues):
                 return
             await asyncio.sleep(0.5)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
 
 
 def run_worker(db_url: str, settings: Settings, options: WorkerOptions) -> None:
