@@ -734,6 +734,154 @@ def db_upgrade(db: DbOption = None) -> None:
     console.print("database is up to date")
 
 
+# -- queue (PostgreSQL) --------------------------------------------------------------------
+
+
+def _queue_settings(db: str | None, config: str | None) -> Any:
+    from wirefix.settings import load_settings
+
+    try:
+        return load_settings(config, db_url=db)
+    except ConfigError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from exc
+
+
+def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
+    """`wirefix run --enqueue`: ingest here, queue the rest; refused on SQLite before any work."""
+    from wirefix import jobs
+    from wirefix.lock import run_lock
+
+    jobs.require_postgresql(database)
+    with run_lock(database, wait), open_exiftool() as et:
+        data = jobs.ingest_and_enqueue(database, settings, et)
+    queued = data["queued"]
+    if as_json:
+        print_json(data)
+    else:
+        table(
+            "run queued",
+            ["new notices", "need a person", "scan jobs", "already waiting", "roots"],
+            [
+                [
+                    len(data["notices_new"]),
+                    len(data["notices_attention"]),
+                    queued["scan_jobs"],
+                    queued["already_waiting"],
+                    ", ".join(queued["roots"]),
+                ]
+            ],
+        )
+    for message in data["source_errors"]:
+        error(message)
+    if data["source_errors"]:
+        raise typer.Exit(EXIT_ERROR)
+    if data["notices_attention"]:
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+@app.command()
+def worker(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Worker processes on this host.")
+    ] = 1,
+    one_shot: Annotated[
+        bool, typer.Option("--one-shot", help="Exit once no job is waiting or running.")
+    ] = False,
+    stall_timeout: Annotated[
+        float,
+        typer.Option(
+            "--stall-timeout",
+            min=1.0,
+            help="Seconds without a heartbeat after which a worker's jobs run again elsewhere.",
+        ),
+    ] = 30.0,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (JSON lines, for log collectors).")
+    ] = "text",
+    queues: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--queue",
+            help="Only jobs of this queue: scan, match or apply (repeatable; default all).",
+        ),
+    ] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule",
+            help="Cron expression: queue a run on this schedule (procrastinate periodic task).",
+        ),
+    ] = None,
+) -> None:
+    """Run queue workers (PostgreSQL): scan-shard, match and apply jobs, on any host that
+    mounts the store. SIGTERM or Ctrl-C: finish the jobs in hand, then stop.
+
+    Example: wirefix worker --db postgresql://wirefix@db/wirefix --concurrency 2
+    """
+    from wirefix import worker as worker_mod
+    from wirefix.logs import setup as setup_logging
+
+    if log_format not in ("text", "json"):
+        raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
+    setup_logging(log_format)
+    settings = _queue_settings(db, config)
+    options = worker_mod.WorkerOptions(
+        one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
+    )
+    if concurrency == 1:
+        worker_mod.run_worker(settings.db_url.value, settings, options)
+        return
+    code = worker_mod.run_worker_processes(concurrency, sys.argv[1:])
+    if code:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def queue(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Put every failed job back in the queue.")
+    ] = False,
+) -> None:
+    """Job counts (todo, doing, failed, succeeded), failed jobs with their error, workers.
+
+    Exit 1 when jobs have failed (after --retry-failed: when any remain failed).
+    Example: wirefix queue --retry-failed
+    """
+    from wirefix import jobs
+
+    with open_db(db) as database:
+        retried = jobs.retry_failed(database) if retry_failed else 0
+        state = jobs.queue_status(database)
+    if as_json:
+        print_json({**state, "retried": retried})
+    else:
+        table("jobs", list(jobs.STATUSES[:4]), [[state["counts"][s] for s in jobs.STATUSES[:4]]])
+        if state["by_task"]:
+            table(
+                "by task",
+                ["task", *jobs.STATUSES[:4]],
+                [[t, *(c[s] for s in jobs.STATUSES[:4])] for t, c in state["by_task"].items()],
+            )
+        if state["failed"]:
+            table(
+                "failed jobs",
+                ["job", "task", "attempts", "args", "error"],
+                [
+                    [f["job"], f["task"], f["attempts"], json.dumps(f["args"]), f["error"] or ""]
+                    for f in state["failed"]
+                ],
+            )
+        note(f"{len(state['workers'])} worker(s) registered")
+        if retry_failed:
+            console.print(f"{retried} failed job(s) queued again")
+    if state["counts"]["failed"]:
+        raise typer.Exit(EXIT_ERROR)
+
+
 def main() -> None:
     from wirefix import cli_ops  # noqa: F401  registers run, watch, review, status, config
 

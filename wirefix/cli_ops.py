@@ -80,6 +80,14 @@ def run(
     ] = 0.0,
     log_format: LogFormat = "text",
     operator: OperatorOption = None,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            "--enqueue",
+            help="Ingest here, then queue the scans, matching and rewrites for `wirefix worker` "
+            "processes (PostgreSQL only).",
+        ),
+    ] = False,
 ) -> None:
     """The scheduled pipeline: ingest the inbox folders and feeds, scan the store roots, match
     every notice in force, apply what is certain, queue the rest for review.
@@ -98,6 +106,16 @@ def run(
             EXIT_USAGE,
         )
     database = _database(settings)
+    if enqueue:
+        from wirefix.cli import enqueue_run_command
+
+        try:
+            enqueue_run_command(database, settings, wait, as_json)
+        except Busy as exc:
+            raise Failure(str(exc), EXIT_BUSY) from exc
+        finally:
+            database.close()
+        return
     try:
         with run_lock(database, wait), open_exiftool() as et:
             summary = run_mod.run_once(database, run_mod.RunSettings.from_settings(settings), et)

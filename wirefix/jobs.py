@@ -1,0 +1,533 @@
+"""Scans and remediations as jobs on procrastinate workers, in wirefix's own PostgreSQL (SPEC §9).
+
+The jobs call the same stage functions as the in-process pipeline; this module only decides what
+is queued and under which locks (`wirefix.worker` runs the workers):
+
+- `scan_shard(root, shard, shards)`: one shard of one store root (CRC-32 of the relative path);
+- `dispatch()`: once no scan job is left, one `match_notice` job per notice in force;
+- `match_notice(notice_id)`: score the index, then one `apply_file` job per `auto` (or approved)
+  candidate;
+- `apply_file(notice_id, file_id, root, rel_path)`: `pipeline.apply_notice` limited to that file.
+  It re-reads the file and plans from it, so a file that already carries the correction is left
+  alone: a retried or duplicated job never writes or logs twice. Its procrastinate `lock` is the
+  file's root and relative path, so two jobs never write one file at once.
+
+Queueing locks keep periodic work from piling up: at most one waiting job per scan shard, per
+notice match, per (notice, file) apply and one dispatch. A worker killed mid-job (SIGKILL, power
+loss) stops sending heartbeats; after `stall_timeout` seconds any other worker puts its jobs back
+in the queue. Hosts mount the store at different paths: jobs carry root *names*, and each worker
+maps them through its own settings (`[store.roots]`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from wirefix import pipeline
+from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.model import IndexedFile
+from wirefix.pipeline import ApplyOptions
+from wirefix.rewrite import BackupStore
+from wirefix.settings import Settings
+from wirefix.storage import Database, DatabaseError
+
+log = logging.getLogger("wirefix.jobs")
+
+QUEUE_SCHEMA = "procrastinate"  # created by migration 0005
+DEFAULT_SHARDS = 4
+STALL_TIMEOUT = 30.0  # seconds without a worker heartbeat before its jobs run again
+DISPATCH_POLL = 2.0  # seconds between dispatch's checks for unfinished scans
+STATUSES = ("todo", "doing", "failed", "succeeded", "cancelled", "aborted")
+
+# name -> (function, procrastinate task options); `make_app` registers them on each new App, as
+# procrastinate binds a task object to the one App it was added to.
+TASKS: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+def task(name: str, **options: Any) -> Any:
+    def register(func: Any) -> Any:
+        TASKS[name] = (func, {"name": f"wirefix:{name}", "pass_context": True, **options})
+        return func
+
+    return register
+
+
+class QueueError(DatabaseError):
+    """The queue cannot be used as asked; the message says what to do."""
+
+
+class FileFailed(Exception):
+    """An apply job could not remediate its file; retrying will not help (the file is the cause)."""
+
+
+# -- the database and the host ------------------------------------------------------------
+
+
+def require_postgresql(db: Database) -> None:
+    if db.is_sqlite:
+        raise QueueError(
+            "the job queue needs PostgreSQL (procrastinate keeps its jobs there); with SQLite "
+            "run the pipeline in-process (`wirefix run` without --enqueue), or point --db at "
+            "postgresql://user@host/dbname"
+        )
+
+
+def conninfo(db_url: str) -> str:
+    """libpq form of wirefix's URL: `postgresql://...` as written, driver suffix dropped."""
+    url = make_url(pipeline_url(db_url)).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def pipeline_url(db_url: str) -> str:
+    from wirefix.storage.database import normalise_url
+
+    return normalise_url(db_url)
+
+
+def make_app(db_url: str) -> App:
+    """A procrastinate App on psycopg 3 in wirefix's database, its tables in QUEUE_SCHEMA."""
+    connector = PsycopgConnector(
+        conninfo=conninfo(db_url),
+        kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
+    )
+    app = App(connector=connector)
+    for func, options in TASKS.values():
+        app.task(**options)(func)
+    return app
+
+
+class HostDatabase(Database):
+    """The database as this host sees the store: root names map to this host's mount points.
+
+    The index keeps (root name, relative path); `store_roots` remembers where the last scan
+    found each root, which is another host's path in a multi-host deployment, so a worker's
+    settings win.
+    """
+
+    def __init__(self, url: str, local_roots: dict[str, Path]) -> None:
+        super().__init__(url)
+        self.local_roots = {name: str(path) for name, path in local_roots.items()}
+        self._focus: set[int] | None = None
+
+    def roots(self) -> dict[str, str]:
+        return {**super().roots(), **self.local_roots}
+
+    @contextlib.contextmanager
+    def focus(self, file_ids: set[int]) -> Iterator[None]:
+        """Load only these files while one apply job runs: `apply_notice` reads a notice's
+        candidates to pick its file, and loading every candidate file for every job made a
+        run quadratic in the number of affected files. One job at a time per process."""
+        self._focus = file_ids
+        try:
+            yield
+        finally:
+            self._focus = None
+
+    def files_by_id(self, ids: Iterable[int]) -> dict[int, IndexedFile]:
+        focus = self._focus
+        return super().files_by_id(i for i in ids if focus is None or i in focus)
+
+
+@dataclass
+class Host:
+    """What the jobs of one worker process share: database, settings, one ExifTool."""
+
+    db: HostDatabase
+    settings: Settings
+    _exiftool: ExifTool | None = None
+
+    @property
+    def exiftool(self) -> ExifTool:
+        if self._exiftool is None:
+            self._exiftool = ExifTool()
+        return self._exiftool
+
+    def root_path(self, name: str) -> Path:
+        path = self.db.roots().get(name)
+        if not path or not Path(path).is_dir():
+            raise FileFailed(
+                f"store root {name!r} is not mounted on {socket.gethostname()} (looked for "
+                f"{path or 'no path'}): map it in [store.roots] or WIREFIX_STORE_ROOTS"
+            )
+        return Path(path)
+
+    def close(self) -> None:
+        if self._exiftool is not None:
+            self._exiftool.close()
+        self.db.close()
+
+
+_host: Host | None = None
+
+
+def bind_host(h: Host | None) -> None:
+    """Set (or clear) what this process's jobs work with; `wirefix.worker` does it."""
+    global _host
+    _host = h
+
+
+def host() -> Host:
+    if _host is None:
+        raise RuntimeError("wirefix jobs run inside `wirefix worker`, which sets up the host")
+    return _host
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+# Transient trouble (database restart, a hung ExifTool, a network mount gone for a moment) is
+# retried with growing waits; a file that cannot be remediated (FileFailed) is not.
+TRANSIENT = RetryStrategy(
+    max_attempts=3,
+    exponential_wait=5,
+    retry_exceptions={OSError, ExifToolError, DatabaseError, ConnectionError},
+)
+
+
+def _recording(context: JobContext, run: Any) -> Any:
+    """Run a job body; keep its error text (procrastinate keeps none) for `wirefix queue`."""
+    try:
+        return run()
+    except Exception as exc:
+        job = context.job
+        _record_error(job.id, job.task_name, job.task_kwargs, job.attempts + 1, exc)
+        raise
+
+
+def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FileFailed) else str(exc)
+    try:
+        with host().db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"INSERT INTO {QUEUE_SCHEMA}.job_errors "
+                    "(job_id, task, args, attempt, error, host, failed_at) "
+                    "VALUES (:id, :task, :args, :attempt, :error, :host, now()) "
+                    "ON CONFLICT (job_id) DO UPDATE SET attempt = excluded.attempt, "
+                    "error = excluded.error, host = excluded.host, failed_at = now()"
+                ),
+                {
+                    "id": job_id,
+                    "task": task,
+                    "args": json.dumps(args, default=str),
+                    "attempt": attempt,
+                    "error": message[:4000],
+                    "host": socket.gethostname(),
+                },
+            )
+    except Exception:  # the job's own error matters more than this record of it
+        log.exception("could not record the error of job %s", job_id)
+
+
+@task("scan_shard", queue="scan", retry=TRANSIENT)
+def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, int]:
+    """Index one shard of one store root, found at this host's mount point."""
+    from wirefix.scan import scan
+
+    def run() -> dict[str, int]:
+        h = host()
+        folder = h.root_path(root)
+        return scan(h.db, {root: folder}, workers=1, shard=(shard, shards)).to_dict()
+
+    return _recording(context, run)
+
+
+@task("dispatch", queue="match", queueing_lock="dispatch")
+def dispatch(context: JobContext) -> dict[str, int]:
+    """Queue the matching once the index is complete: wait while any scan job is unfinished."""
+
+    def run() -> dict[str, int]:
+        h = host()
+        if _unfinished(h.db, "wirefix:scan_shard"):
+            # Same queueing lock: if a newer run queued its own dispatch meanwhile, that one
+            # will do, and AlreadyEnqueued just ends this one.
+            with contextlib.suppress(AlreadyEnqueued):
+                context.app.configure_task(
+                    "wirefix:dispatch", allow_unknown=False, schedule_in={"seconds": DISPATCH_POLL}
+                ).defer()
+            return {"waiting_for_scans": 1}
+        from wirefix.run import notices_in_force
+
+        queued = 0
+        for notice_id in notices_in_force(h.db):
+            queued += _defer(
+                context.app, "wirefix:match_notice", f"match:{notice_id}", None, notice_id=notice_id
+            )
+        return {"match_jobs": queued}
+
+    return _recording(context, run)
+
+
+@task("match_notice", queue="match", retry=TRANSIENT)
+def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
+    """Match one notice, then queue one apply job per file a machine may change: `auto` ones and
+    those an editor approved (never rejected ones; `apply_notice` enforces the same rule)."""
+    from wirefix.storage.runs import review_decisions
+
+    def run() -> dict[str, int]:
+        h = host()
+        candidates = pipeline.match_notice(h.db, notice_id, h.settings.match)
+        decided = {fid: d for (_, fid), d in review_decisions(h.db, notice_id).items()}
+        queued = 0
+        for c in candidates:
+            verdict = decided.get(c.file.id)
+            if verdict == "approved" or (c.decision == "auto" and verdict != "rejected"):
+                queued += defer_apply(
+                    context.app, notice_id, c.file.id, c.file.root, c.file.rel_path
+                )
+        return {"candidates": len(candidates), "apply_jobs": queued}
+
+    return _recording(context, run)
+
+
+@task("apply_file", queue="apply", retry=TRANSIENT)
+def apply_file(
+    context: JobContext, notice_id: int, file_id: int, root: str, rel_path: str
+) -> dict[str, Any]:
+    """Remediate (rewrite or kill) one file for one notice; a file that already carries the
+    correction is left alone, so running this twice writes and logs once."""
+
+    def run() -> dict[str, Any]:
+        h = host()
+        h.root_path(root)  # a clear error when this host does not mount the root
+        with h.db.focus({file_id}):
+            outcomes = _apply(h, notice_id, file_id)
+        if not outcomes:
+            return {"status": "skipped", "reason": "no longer a candidate to apply"}
+        outcome = outcomes[0]
+        if outcome.status == "failed":
+            raise FileFailed(outcome.message or f"{root}/{rel_path}: failed")
+        return {"status": outcome.status, "audit_seq": outcome.audit_seq}
+
+    return _recording(context, run)
+
+
+def _apply(h: Host, notice_id: int, file_id: int) -> list[pipeline.FileOutcome]:
+    return pipeline.apply_notice(
+        h.db,
+        notice_id,
+        h.exiftool,
+        BackupStore(h.settings.backup_dir.value),
+        h.settings.operator.value,
+        options=ApplyOptions(
+            only_file_ids=frozenset({file_id}),
+            quarantine=h.settings.quarantine_dir.value,
+        ),
+    )
+
+
+@task("periodic_run", queue="match", queueing_lock="periodic-run")
+def periodic_run(context: JobContext, timestamp: int) -> dict[str, Any]:
+    """The scheduled run as procrastinate periodic task (`wirefix worker --schedule CRON`)."""
+
+    def run() -> dict[str, Any]:
+        h = host()
+        return ingest_and_enqueue(h.db, h.settings, h.exiftool, app=context.app)
+
+    return _recording(context, run)
+
+
+def _defer(app: App, name: str, queueing_lock: str | None, lock: str | None, **kwargs: Any) -> int:
+    """Queue one job; 0 when an identical one is already waiting (its queueing lock is taken)."""
+    try:
+        app.configure_task(name, allow_unknown=False, queueing_lock=queueing_lock, lock=lock).defer(
+            **kwargs
+        )
+    except AlreadyEnqueued:
+        return 0
+    return 1
+
+
+def file_lock(root: str, rel_path: str) -> str:
+    return f"file:{root}/{rel_path}"
+
+
+def defer_apply(app: App, notice_id: int, file_id: int, root: str, rel_path: str) -> int:
+    return _defer(
+        app,
+        "wirefix:apply_file",
+        f"apply:{notice_id}:{file_id}",
+        file_lock(root, rel_path),
+        notice_id=notice_id,
+        file_id=file_id,
+        root=root,
+        rel_path=rel_path,
+    )
+
+
+# -- enqueue -------------------------------------------------------------------------------
+
+
+@dataclass
+class Enqueued:
+    scan_jobs: int = 0
+    dispatch_jobs: int = 0
+    already_waiting: int = 0
+    roots: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def enqueue_run(
+    db: Database, settings: Settings, shards: int = DEFAULT_SHARDS, app: App | None = None
+) -> Enqueued:
+    """Queue a run for the workers: every shard of every store root, then the matching.
+
+    Ingest (inbox, feeds) stays with the caller: it is cheap and its errors belong on the
+    caller's terminal. Roots are those this host maps, else those the index knows.
+    """
+    require_postgresql(db)
+    names = sorted(settings.roots.value) or sorted(db.roots())
+    result = Enqueued(roots=names)
+    own = app is None
+    app = app or make_app(db.url)
+    if own:
+        app.open()
+    try:
+        for name in names:
+            for i in range(1, shards + 1):
+                n = _defer(
+                    app,
+                    "wirefix:scan_shard",
+                    f"scan:{name}:{i}/{shards}",
+                    None,
+                    root=name,
+                    shard=i,
+                    shards=shards,
+                )
+                result.scan_jobs += n
+                result.already_waiting += 1 - n
+        n = _defer(app, "wirefix:dispatch", "dispatch", None)
+        result.dispatch_jobs += n
+        result.already_waiting += 1 - n
+    finally:
+        if own:
+            app.close()
+    return result
+
+
+def ingest_and_enqueue(
+    db: Database,
+    settings: Settings,
+    exiftool: ExifTool,
+    shards: int = DEFAULT_SHARDS,
+    app: App | None = None,
+) -> dict[str, Any]:
+    """`wirefix run --enqueue` and the periodic run: ingest the inbox folders and feeds here
+    (cheap, and their errors belong to this run), then queue the scans and the matching."""
+    from wirefix import run as run_mod
+
+    require_postgresql(db)
+    rs = run_mod.RunSettings.from_settings(settings)
+    summary = run_mod.RunSummary()
+    run_mod.ingest_inboxes(db, rs, exiftool, summary)
+    if rs.feeds:
+        run_mod.ingest_into(db, list(rs.feeds), exiftool, summary, rs.config)
+    queued = enqueue_run(db, settings, shards=shards, app=app)
+    return {
+        "notices_new": summary.notices_new,
+        "notices_attention": summary.notices_attention,
+        "source_errors": summary.source_errors,
+        "queued": queued.to_dict(),
+    }
+
+
+# -- the queue's state -----------------------------------------------------------------------
+
+
+def _unfinished(db: Database, task: str) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text(
+                f"SELECT count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs "
+                "WHERE task_name = :task AND status IN ('todo', 'doing')"
+            ),
+            {"task": task},
+        ).scalar_one()
+
+
+def queue_status(db: Database, failed_limit: int = 50) -> dict[str, Any]:
+    """Job counts by status and task, the failed jobs with their last error, the workers.
+
+    A stable shape for `wirefix queue --json`, `wirefix status` and the report.
+    """
+    require_postgresql(db)
+    q = QUEUE_SCHEMA
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT task_name, status, count(*) FROM {q}.procrastinate_jobs GROUP BY 1, 2")
+        ).all()
+        failed = conn.execute(
+            text(
+                f"SELECT j.id, j.task_name, j.args, j.attempts, e.error, e.host, e.failed_at "
+                f"FROM {q}.procrastinate_jobs j LEFT JOIN {q}.job_errors e ON e.job_id = j.id "
+                "WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT :limit"
+            ),
+            {"limit": failed_limit},
+        ).all()
+        workers = conn.execute(
+            text(
+                f"SELECT id, EXTRACT(EPOCH FROM now() - last_heartbeat) "
+                f"FROM {q}.procrastinate_workers ORDER BY id"
+            )
+        ).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    by_task: dict[str, dict[str, int]] = {}
+    for task, status, count in rows:
+        counts[status] = counts.get(status, 0) + count
+        by_task.setdefault(task.removeprefix("wirefix:"), dict.fromkeys(STATUSES, 0))[status] = (
+            count
+        )
+    return {
+        "counts": counts,
+        "by_task": by_task,
+        "failed": [
+            {
+                "job": r[0],
+                "task": r[1].removeprefix("wirefix:"),
+                "args": r[2],
+                "attempts": r[3],
+                "error": r[4],
+                "host": r[5],
+                "failed_at": r[6].isoformat() if r[6] else None,
+            }
+            for r in failed
+        ],
+        "workers": [
+            {"id": w[0], "seconds_since_heartbeat": round(float(w[1]), 1)} for w in workers
+        ],
+    }
+
+
+def retry_failed(db: Database) -> int:
+    """Put every failed job back in the queue; returns how many."""
+    require_postgresql(db)
+    with db.engine.connect() as conn:
+        ids = (
+            conn.execute(
+                text(f"SELECT id FROM {QUEUE_SCHEMA}.procrastinate_jobs WHERE status = 'failed'")
+            )
+            .scalars()
+            .all()
+        )
+    if not ids:
+        return 0
+    from procrastinate.utils import utcnow
+
+    app = make_app(db.url)
+    with app.open():
+        for job_id in ids:
+            app.job_manager.retry_job_by_id(job_id, retry_at=utcnow())
+    return len(ids)
