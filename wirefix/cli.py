@@ -92,7 +92,11 @@ class Failure(Exception):
 
 @contextmanager
 def open_db(url: str | None) -> Iterator[Database]:
+    from wirefix.settings import load_settings
+
     db = Database(db_url(url))
+    # Hosts mount the store at different paths: this host's [store.roots] wins (SPEC section 9).
+    db.local_roots = {name: str(path) for name, path in load_settings().roots.value.items()}
     try:
         db.ensure_schema()
         yield db

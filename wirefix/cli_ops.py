@@ -371,6 +371,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
+        queue = None if database.is_sqlite else _queue_status(database)
     finally:
         database.close()
     states: dict[str, int] = {}
@@ -388,6 +389,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "files_failed_to_index": counts.get("failed", 0),
         "last_run": _run_dict(last),
         "last_error": _run_dict(failure),
+        "queue": queue,
     }
     if as_json:
         print_json(out)
@@ -406,6 +408,17 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
             ]
         ],
     )
+
+
+def _queue_status(database: Database) -> dict[str, Any] | None:
+    """Job counts and failed jobs of the procrastinate queue, when it is set up."""
+    from wirefix import jobs
+
+    try:
+        data = jobs.queue_status(database, failed_limit=5)
+    except Exception:  # queue tables absent (db not upgraded) or unreachable: status still shows
+        return None
+    return {"counts": data["counts"], "failed": data["failed"]}
 
 
 def _run_dict(r: Any) -> dict[str, Any] | None:

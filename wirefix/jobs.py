@@ -121,9 +121,6 @@ class HostDatabase(Database):
         self.local_roots = {name: str(path) for name, path in local_roots.items()}
         self._focus: set[int] | None = None
 
-    def roots(self) -> dict[str, str]:
-        return {**super().roots(), **self.local_roots}
-
     @contextlib.contextmanager
     def focus(self, file_ids: set[int]) -> Iterator[None]:
         """Load only these files while one apply job runs: `apply_notice` reads a notice's

@@ -53,6 +53,7 @@ def normalise_url(url: str) -> str:
 class Database(FileIndex):
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
+        self.local_roots: dict[str, str] = {}
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:
@@ -168,8 +169,11 @@ class Database(FileIndex):
                     raise
 
     def roots(self) -> dict[str, str]:
+        """Store root name -> folder on this host: where the last scan found each root, unless
+        this host's configuration maps the name to its own mount point (`local_roots`)."""
         with self.session() as s:
-            return {r.name: r.path for r in s.scalars(select(StoreRootRow))}
+            found = {r.name: r.path for r in s.scalars(select(StoreRootRow))}
+        return {**found, **self.local_roots}
 
     # -- audit ----------------------------------------------------------------------------
 
