@@ -246,3 +246,22 @@ def test_watch_applies_a_dropped_notice_and_stops_on_sigterm(cli: Cli, site: dic
     assert handled and handled[0]["changed"] == AFFECTED
     assert lines[-1]["message"] == "stopped"
     assert audit_count(cli) == AFFECTED
+
+
+def test_this_hosts_store_roots_win_over_the_scanned_paths(
+    cli: Cli, site: dict, tmp_path: Path
+) -> None:
+    """Host A scanned root "photos" at its mount; host B mounts the same store elsewhere and
+    applies: B's files are the ones rewritten, and the audit log names B's paths."""
+    shutil.copy(NOTICE, site["inbox"])
+    run(cli, site)  # host A: ingest, scan at its mount, apply there
+    mount_b = tmp_path / "mount-b"
+    shutil.copytree(SAMPLES / "store", mount_b)
+    config_b = tmp_path / "host-b.toml"
+    config_b.write_text(
+        f'db = "{site["db_url"]}"\n[store.roots]\nphotos = "{mount_b}"\n', encoding="utf-8"
+    )
+    cli.env["WIREFIX_CONFIG"] = str(config_b)
+    applied = cli.json("apply", "1", "--yes")
+    assert applied["files"] and all(f["path"].startswith(str(mount_b)) for f in applied["files"])
+    assert exiftool_tags(mount_b / DARAA)["IPTC:By-line"] == "MOHAMAD ABAZEED"
