@@ -149,14 +149,12 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
 def _kill(item: NoticeText, text: str, language: str) -> Notice:
     ids = _identifiers(item, text)
     sign_off = _SIGN_OFF.search(text)
-    return common.build(
+    return common.kill(
         item,
         agency="AFP",
-        kind="kill",
         text=text,
         identifiers=ids,
-        status="parsed" if ids else "needs_review",
-        reason=None if ids else "kill names no AFP photo number: a person must confirm the photo",
+        unnamed="kill names no AFP photo number: a person must confirm the photo",
         photographer=sign_off.group("name").strip() if sign_off else None,
     )
 

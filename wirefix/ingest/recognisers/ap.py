@@ -57,14 +57,12 @@ def recognise(item: NoticeText) -> Notice | None:
     sign_off = _SIGN_OFF.search(text)
     photographer = nfc(sign_off.group("name").strip()) if sign_off else None
     if kill:
-        return common.build(
+        return common.kill(
             item,
             agency="AP",
-            kind="kill",
             text=text,
             identifiers=ids,
-            status="parsed" if ids else "needs_review",
-            reason=None if ids else "AP kill names no transmission reference: confirm the photo",
+            unnamed="AP kill names no transmission reference: confirm the photo",
             photographer=photographer,
             event_text=event_text,
             transmitted=transmitted,

@@ -6,6 +6,7 @@ Kept here so that each agency module is only about that agency's own wording.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wirefix.ingest import facts
 from wirefix.ingest.recognisers import NoticeText
@@ -163,4 +164,27 @@ def build(
         sent_at=item.sent_at,
         replacement_follows=facts.replacement_follows(text[:MAX_ANALYSED_CHARS]),
         transmitted=transmitted or facts.transmitted(text[:MAX_ANALYSED_CHARS]),
+    )
+
+
+def kill(
+    item: NoticeText,
+    *,
+    agency: str | None,
+    text: str,
+    identifiers: dict[str, str],
+    unnamed: str,
+    **facts_: Any,
+) -> Notice:
+    """A kill is certain only when it names the photo; without an identifier a person must
+    confirm which photo it means (`unnamed` says so in the agency's terms)."""
+    return build(
+        item,
+        agency=agency,
+        kind="kill",
+        text=text,
+        identifiers=identifiers,
+        status="parsed" if identifiers else "needs_review",
+        reason=None if identifiers else unnamed,
+        **facts_,
     )

@@ -38,14 +38,12 @@ def recognise(item: NoticeText) -> Notice | None:
     photographer = common.sign_off_name(sign_off.group("name")) if sign_off else None
     ids = dict(item.identifiers)
     if kill:
-        return common.build(
+        return common.kill(
             item,
             agency="EPA",
-            kind="kill",
             text=text,
             identifiers=ids,
-            status="parsed" if ids else "needs_review",
-            reason=None if ids else "EPA kill names no photo its carrier identifies: confirm it",
+            unnamed="EPA kill names no photo its carrier identifies: confirm it",
             photographer=photographer,
         )
     if correction:

@@ -27,14 +27,12 @@ def recognise(item: NoticeText) -> Notice | None:
     ids = dict(item.identifiers)
     if status in _KILL_STATUS or signals & _KILL_SIGNALS:
         why = f"pubStatus {status}" if status in _KILL_STATUS else "signal edStat:D"
-        return common.build(
+        return common.kill(
             item,
             agency=agency,
-            kind="kill",
             text=item.text or why,
             identifiers=ids,
-            status="parsed" if ids else "needs_review",
-            reason=None if ids else f"{why} on an item without ids: confirm the photo",
+            unnamed=f"{why} on an item without ids: confirm the photo",
         )
     if signals & _CORRECTION_SIGNALS:
         corrections, half = common.pairs(item.text)

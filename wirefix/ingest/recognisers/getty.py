@@ -47,14 +47,12 @@ def recognise(item: NoticeText) -> Notice | None:
     credit = _CREDIT.search(text)
     photographer = nfc(credit.group("by") or credit.group("name")).strip() if credit else None
     if kill:
-        return common.build(
+        return common.kill(
             item,
             agency="Getty Images",
-            kind="kill",
             text=text,
             identifiers=ids,
-            status="parsed" if ids else "needs_review",
-            reason=None if ids else "Getty kill names no AssetID: a person must confirm the photo",
+            unnamed="Getty kill names no AssetID: a person must confirm the photo",
             photographer=photographer,
         )
     if correction:

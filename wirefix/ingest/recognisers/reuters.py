@@ -46,14 +46,12 @@ def recognise(item: NoticeText) -> Notice | None:
     sign_off = _SIGN_OFF.search(text)
     photographer = common.sign_off_name(sign_off.group("name")) if sign_off else None
     if kill:
-        return common.build(
+        return common.kill(
             item,
             agency="Reuters",
-            kind="kill",
             text=text,
             identifiers=ids,
-            status="parsed" if ids else "needs_review",
-            reason=None if ids else "Reuters kill names no USN: a person must confirm the photo",
+            unnamed="Reuters kill names no USN: a person must confirm the photo",
             photographer=photographer,
         )
     if refile or corrected:
