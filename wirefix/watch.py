@@ -106,12 +106,13 @@ class Watcher:
         with ExifTool() as exiftool:
             try:
                 while not self.stopping.is_set():
+                    arrival: tuple[Path, Path] | None = None  # the notice in hand, if any
                     try:
                         if self.settings.feeds and time.monotonic() >= next_feed:
                             self._poll_feeds(exiftool)
                             next_feed = time.monotonic() + self.feed_interval
                         try:
-                            inbox, path = self.arrivals.get(timeout=0.5)
+                            arrival = inbox, path = self.arrivals.get(timeout=0.5)
                         except queue.Empty:
                             continue
                         if path.is_file():
@@ -125,8 +126,8 @@ class Watcher:
                         )
                         self.stopping.wait(backoff)
                         backoff = min(backoff * 2, MAX_BACKOFF)
-                        if "path" in locals() and path.is_file():
-                            self.arrivals.put((inbox, path))  # try that notice again
+                        if arrival is not None and arrival[1].is_file():
+                            self.arrivals.put(arrival)  # try that notice again
             finally:
                 observer.stop()
                 observer.join(timeout=5)
