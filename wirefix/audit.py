@@ -69,6 +69,7 @@ def payload(
         "image_hash_before": result.image_hash_before,
         "image_hash_after": result.image_hash_after,
         "backup": result.backup,
+        "writer": result.writer,
         "operator": ctx.operator,
         "wirefix_version": __version__,
         "exiftool_version": ctx.exiftool_version,

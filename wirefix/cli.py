@@ -461,6 +461,14 @@ def apply(
             "--quarantine-dir", help="Where kills move files (env WIREFIX_QUARANTINE_DIR)."
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes rewriting in parallel, each with its own ExifTool; 0 = one per core.",
+        ),
+    ] = 1,
 ) -> None:
     """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
     changed file.
@@ -493,9 +501,18 @@ def apply(
                 _print_plan(preview)
                 if not typer.confirm("Change these files?"):
                     raise typer.Exit(EXIT_OK)
-        outcomes = pipeline.apply_notice(
-            database, notice, et, store, who, options=replace(opts, dry_run=dry_run)
-        )
+        try:
+            outcomes = pipeline.apply_notice(
+                database,
+                notice,
+                et,
+                store,
+                who,
+                options=replace(opts, dry_run=dry_run),
+                workers=workers or os.cpu_count() or 1,
+            )
+        except pipeline.WorkerDied as exc:
+            raise Failure(str(exc), EXIT_ERROR) from exc
     if as_json:
         print_json(
             {"notice": notice, "dry_run": dry_run, "files": [_outcome_dict(o) for o in outcomes]}

@@ -37,12 +37,16 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def image_data_hash(path: str | Path) -> tuple[str, str]:
-    """Return (method, hex digest) of the image data of `path`."""
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+def image_data_hash(path: str | Path, data: bytes | None = None) -> tuple[str, str]:
+    """Return (method, hex digest) of the image data of `path`; `data`, when the caller already
+    holds the file's bytes, saves reading a JPEG again."""
+    if data is not None:
+        head = data[:8]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
     if head[:2] == b"\xff\xd8":
-        return "jpeg-segments-v1", _jpeg_hash(Path(path))
+        return "jpeg-segments-v1", _jpeg_hash(Path(path), data)
     if head == b"\x89PNG\r\n\x1a\n":
         return "png-chunks-v1", _png_hash(Path(path))
     if head[:4] in (b"II*\x00", b"MM\x00*") and not str(path).lower().endswith(".dng"):
@@ -50,8 +54,9 @@ def image_data_hash(path: str | Path) -> tuple[str, str]:
     return "file-sha256", sha256_file(path)
 
 
-def _jpeg_hash(path: Path) -> str:
-    data = path.read_bytes()
+def _jpeg_hash(path: Path, data: bytes | None = None) -> str:
+    if data is None:
+        data = path.read_bytes()
     digest = hashlib.sha256()
     pos = 2
     n = len(data)

@@ -192,6 +192,7 @@ class RewriteResult:
     backup: str | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    writer: str | None = None  # who wrote the new file: "wirefix-jpeg" or "exiftool"
 
 
 def canonical_json(data: Any) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from wirefix import audit, ingest, journal, kill
 from wirefix.config import Config, quarantine_dir
@@ -19,9 +20,19 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import READ_ARGS, BackupStore, commit, prepare, remove_orphans
+from wirefix.rewrite import (
+    BackupStore,
+    Prepared,
+    Staged,
+    commit,
+    finish,
+    read_batch,
+    remove_orphans,
+    stage,
+)
 from wirefix.safety import file_lock, outside_roots
 from wirefix.storage import Database
+from wirefix.storage.database import JournalClaimed, utcnow
 from wirefix.storage.runs import review_decisions
 
 
@@ -91,10 +102,15 @@ def apply_notice(
     include_review: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
     options: ApplyOptions | None = None,
+    workers: int = 1,
 ) -> list[FileOutcome]:
     """Plan and rewrite (or kill) every `auto` candidate (and `review` ones if asked), one audit
     entry per changed file. A file that already carries the correction is left alone and
-    reported so. Intents left by an interrupted run are settled first (wirefix.journal)."""
+    reported so. Intents left by an interrupted run are settled first (wirefix.journal).
+
+    With `workers` > 1 a rewrite's batches run in that many processes, each with its own
+    ExifTool and database connection (ExifTool's reads are most of the work and use one core).
+    """
     opts = options or ApplyOptions(dry_run=dry_run, include_review=include_review)
     if not opts.dry_run:
         journal.reconcile(db)
@@ -110,18 +126,108 @@ def apply_notice(
     rejected = {fid for (_, fid), d in decided.items() if d == "rejected"}
     ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
     roots = db.roots()
-    outcomes = []
-    for candidate in candidates:
-        fid = candidate.file.id
-        if opts.only_file_ids is not None and fid not in opts.only_file_ids:
-            continue
-        if fid in rejected or (candidate.decision not in wanted and fid not in approved):
-            continue
-        outcome = remediate_one(db, notice, candidate, exiftool, backups, ctx, opts, roots)
-        outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+    chosen = [
+        c
+        for c in candidates
+        if (opts.only_file_ids is None or c.file.id in opts.only_file_ids)
+        and c.file.id not in rejected
+        and (c.decision in wanted or c.file.id in approved)
+    ]
+    outcomes: list[FileOutcome] = []
+    if notice.kind == "kill":
+        for candidate in chosen:
+            outcome = remediate_one(db, notice, candidate, exiftool, backups, ctx, opts, roots)
+            outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
+        return outcomes
+    batches = [chosen[i : i + BATCH_SIZE] for i in range(0, len(chosen), BATCH_SIZE)]
+    if workers > 1 and len(batches) > 1 and not opts.dry_run:
+        return _in_processes(db, notice, batches, backups, ctx, opts, roots, workers, on_file)
+    for batch in batches:
+        for outcome in remediate_batch(db, notice, batch, exiftool, backups, ctx, opts, roots):
+            outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
     return outcomes
+
+
+class WorkerDied(Exception):
+    """A rewrite worker process stopped mid-batch; its journaled changes settle on the next run."""
+
+
+_worker: dict[str, Any] = {}
+
+
+def _worker_start(url: str, local_roots: dict[str, str], backups_root: str) -> None:
+    from multiprocessing import util
+
+    db = Database(url)
+    db.local_roots = local_roots
+    exiftool = ExifTool()
+    # Pool workers leave through os._exit, past atexit: close ExifTool on the way out.
+    util.Finalize(None, exiftool.close, exitpriority=10)
+    _worker.update(db=db, exiftool=exiftool, backups=BackupStore(Path(backups_root)))
+
+
+def _worker_batch(
+    notice: Notice,
+    batch: list[Candidate],
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+    roots: dict[str, str],
+) -> list[FileOutcome]:
+    w = _worker
+    return remediate_batch(w["db"], notice, batch, w["exiftool"], w["backups"], ctx, opts, roots)
+
+
+def _in_processes(
+    db: Database,
+    notice: Notice,
+    batches: list[list[Candidate]],
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+    roots: dict[str, str],
+    workers: int,
+    on_file: Callable[[FileOutcome], None] | None,
+) -> list[FileOutcome]:
+    """Batches shared among worker processes; outcomes in candidate order. The audit chain
+    takes concurrent appends (`Database.append_audit_many`), file locks keep batches apart."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    results: dict[int, list[FileOutcome]] = {}
+    with ProcessPoolExecutor(
+        min(workers, len(batches)),
+        mp_context=mp.get_context(method),
+        initializer=_worker_start,
+        initargs=(db.url, db.local_roots, str(backups.root)),
+    ) as pool:
+        futures = {
+            pool.submit(_worker_batch, notice, batch, ctx, opts, roots): n
+            for n, batch in enumerate(batches)
+        }
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_file:
+                    for outcome in results[futures[future]]:
+                        on_file(outcome)
+        except BrokenProcessPool as exc:
+            raise WorkerDied(
+                "a rewrite worker process died; the files it was changing are journaled and "
+                "the next `wirefix apply` settles and finishes them"
+            ) from exc
+    return [o for n in range(len(batches)) for o in results[n]]
+
+
+#: Files rewritten together: one ExifTool read for their plans, one for their verification,
+#: one commit for their intents and one for their audit entries. Per-command and per-commit
+#: costs are paid once per batch; a crash loses at most the batch's unlogged work to `reconcile`.
+BATCH_SIZE = 16
 
 
 def remediate_one(
@@ -136,6 +242,8 @@ def remediate_one(
 ) -> FileOutcome:
     """One file: refuse it if it is outside the store roots, else lock it, clear temporaries a
     killed run left, and rewrite or kill it. A dry run takes no lock and removes nothing."""
+    if notice.kind != "kill":
+        return remediate_batch(db, notice, [candidate], exiftool, backups, ctx, opts, roots)[0]
     path = candidate.file.path
     refused = outside_roots(path, roots)
     if refused:
@@ -144,49 +252,147 @@ def remediate_one(
     with lock:
         if not opts.dry_run:
             remove_orphans(Path(path))
-        if notice.kind == "kill":
-            return _kill_one(db, candidate, backups, ctx, opts)
-        return _apply_one(db, notice, candidate, exiftool, backups, ctx, opts.dry_run)
+        return _kill_one(db, candidate, backups, ctx, opts)
 
 
-def _apply_one(
+def remediate_batch(
     db: Database,
     notice: Notice,
-    candidate: Candidate,
+    candidates: list[Candidate],
+    exiftool: ExifTool,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+    roots: dict[str, str],
+) -> list[FileOutcome]:
+    """Rewrite a batch of files for one correction; one outcome per candidate, in order.
+
+    Files outside the store roots are refused. The others are locked (in one global order, so
+    two runs never wait on each other in a circle), their temporaries from a killed run cleared,
+    read fresh by ExifTool in one command, planned, staged and verified together; then all
+    intents are journaled in one commit, each file is renamed into place, and all audit
+    entries are appended in one commit. A dry run takes no lock and removes nothing.
+    """
+    outcomes: dict[int, FileOutcome] = {}
+    todo: list[tuple[int, Candidate]] = []
+    for i, candidate in enumerate(candidates):
+        refused = outside_roots(candidate.file.path, roots)
+        if refused:
+            outcomes[i] = FileOutcome(candidate, "failed", message=refused)
+        else:
+            todo.append((i, candidate))
+    with contextlib.ExitStack() as locks:
+        if not opts.dry_run:
+            for path in sorted({c.file.path for _, c in todo}, key=lock_order):
+                locks.enter_context(file_lock(path, backups.root / ".locks"))
+                remove_orphans(Path(path))
+        outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts.dry_run))
+    return [outcomes[i] for i in range(len(candidates))]
+
+
+def lock_order(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _rewrite_batch(
+    db: Database,
+    notice: Notice,
+    todo: list[tuple[int, Candidate]],
     exiftool: ExifTool,
     backups: BackupStore,
     ctx: audit.AuditContext,
     dry_run: bool,
-) -> FileOutcome:
-    path = candidate.file.path
+) -> dict[int, FileOutcome]:
+    outcomes: dict[int, FileOutcome] = {}
+    if not todo:
+        return outcomes
     try:
-        record = exiftool.read_one(path, extra=READ_ARGS)
-        plan = make_plan(notice, record)
-    except (ExifToolError, PlanError) as exc:
-        return FileOutcome(candidate, "failed", message=str(exc))
-    if plan.is_empty:
-        return FileOutcome(candidate, "already-correct", plan, message="already correct")
-    if dry_run:
-        return FileOutcome(candidate, "planned", plan)
-    root, rel = candidate.file.root, candidate.file.rel_path
-    prepared = prepare(plan, record, exiftool, backups)
-    if isinstance(prepared, RewriteResult):  # refused or failed verification: file untouched
-        seq, _ = audit.record(db, ctx, prepared, root, rel)
-        return FileOutcome(candidate, "failed", plan, prepared, seq, prepared.error)
-    body = audit.payload(
-        ctx, prepared.result, root, rel, outcome="ok", tmp=str(prepared.tmp), run=journal.owner()
+        records = read_batch(exiftool, [c.file.path for _, c in todo])
+    except ExifToolError as exc:
+        return {i: FileOutcome(c, "failed", message=str(exc)) for i, c in todo}
+    staged: list[tuple[int, Candidate, EditPlan, Staged]] = []
+    failed: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
+    for (i, candidate), record in zip(todo, records, strict=True):
+        try:
+            plan = make_plan(notice, record)
+        except PlanError as exc:
+            outcomes[i] = FileOutcome(candidate, "failed", message=str(exc))
+            continue
+        if plan.is_empty:
+            outcomes[i] = FileOutcome(candidate, "already-correct", plan, message="already correct")
+            continue
+        if dry_run:
+            outcomes[i] = FileOutcome(candidate, "planned", plan)
+            continue
+        s = stage(plan, record, exiftool, backups)
+        if isinstance(s, RewriteResult):  # refused: file untouched
+            failed.append((i, candidate, plan, s))
+        else:
+            staged.append((i, candidate, plan, s))
+    ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
+    for (i, candidate, plan, _), p in zip(
+        staged, finish([s for *_, s in staged], exiftool), strict=True
+    ):
+        if isinstance(p, RewriteResult):  # failed verification: file untouched
+            failed.append((i, candidate, plan, p))
+        else:
+            ready.append((i, candidate, plan, p))
+    bodies = [
+        audit.payload(
+            ctx,
+            p.result,
+            c.file.root,
+            c.file.rel_path,
+            outcome="ok",
+            tmp=str(p.tmp),
+            run=journal.owner(),
+        )
+        for _, c, _, p in ready
+    ]
+    journal_ids = db.journal_open_many(
+        [(str(p.path), "rewrite", b) for (*_, p), b in zip(ready, bodies, strict=True)]
     )
-    jid = db.journal_open(path, "rewrite", body)
-    journal.crash_point("journaled")
-    result = commit(prepared)
-    journal.crash_point("replaced")
-    if result.outcome == "ok":
-        seq = audit.append(db, body, jid)
-    else:
-        db.journal_drop(jid)
-        seq, _ = audit.record(db, ctx, result, root, rel)
-    status = "changed" if result.outcome == "ok" else "failed"
-    return FileOutcome(candidate, status, plan, result, seq, result.error)
+    entries: list[tuple[dict, int | None]] = []
+    settled: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
+    dropped: list[int] = []
+    for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
+        journal.crash_point("journaled")
+        result = commit(prepared)
+        journal.crash_point("replaced")
+        if result.outcome == "ok":
+            entries.append((dict(body, remediated_at=utcnow().isoformat()), jid))
+        else:
+            dropped.append(jid)
+            entries.append((_entry(ctx, result, candidate), None))
+        settled.append((i, candidate, plan, result))
+    for i, candidate, plan, result in failed:
+        entries.append((_entry(ctx, result, candidate), None))
+        settled.append((i, candidate, plan, result))
+    db.journal_drop_many(dropped)
+    seqs = _append_entries(db, entries)
+    for (i, candidate, plan, result), seq in zip(settled, seqs, strict=True):
+        status = "changed" if result.outcome == "ok" else "failed"
+        outcomes[i] = FileOutcome(candidate, status, plan, result, seq, result.error)
+    return outcomes
+
+
+def _entry(ctx: audit.AuditContext, result: RewriteResult, candidate: Candidate) -> dict:
+    return audit.payload(ctx, result, candidate.file.root, candidate.file.rel_path)
+
+
+def _append_entries(db: Database, entries: list[tuple[dict, int | None]]) -> list[int | None]:
+    """One commit for the batch; if another process settled one of our intents meanwhile (it
+    thought this run dead), fall back to one commit per entry and skip the settled ones."""
+    try:
+        return [seq for seq, _ in db.append_audit_many(entries)]
+    except JournalClaimed:
+        seqs: list[int | None] = []
+        for body, jid in entries:
+            try:
+                seqs.append(db.append_audit(body, jid)[0])
+            except JournalClaimed:
+                seqs.append(None)
+        return seqs
 
 
 def _kill_one(

@@ -180,55 +180,82 @@ class Database(FileIndex):
     def append_audit(
         self, payload: dict[str, Any], journal_id: int | None = None
     ) -> tuple[int, str]:
-        """Append one entry to the hash chain; returns (seq, entry_hash).
+        """Append one entry to the hash chain; returns (seq, entry_hash)."""
+        return self.append_audit_many([(payload, journal_id)])[0]
+
+    def append_audit_many(
+        self, entries: list[tuple[dict[str, Any], int | None]]
+    ) -> list[tuple[int, str]]:
+        """Append entries to the hash chain in one transaction (one durable commit for a batch
+        of files); returns (seq, entry_hash) for each, in order.
 
         The head row is updated first: on SQLite that takes the write lock, on PostgreSQL the
-        row lock, so concurrent writers queue up and the chain stays one line. `journal_id`'s
-        intent is removed in the same transaction, so a file change is never both logged and
-        still pending, nor neither.
+        row lock, so concurrent writers queue up and the chain stays one line. Each entry's
+        journal intent is removed in the same transaction, so a file change is never both
+        logged and still pending, nor neither; if another process logged one of them first,
+        nothing of the batch is written (`JournalClaimed`).
         """
+        if not entries:
+            return []
         with self.session() as s:
             locked = s.execute(
-                update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
+                update(AuditHeadRow)
+                .where(AuditHeadRow.id == 1)
+                .values(seq=AuditHeadRow.seq + len(entries))
             )
             if locked.rowcount != 1:
                 raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
             head = s.get(AuditHeadRow, 1, populate_existing=True)
             assert head is not None
-            seq, prev = head.seq, head.entry_hash
-            body = dict(payload, seq=seq, prev_hash=prev)
-            text = canonical_json(body)
-            entry_hash = chain_hash(prev, text)
-            s.add(
-                AuditRow(
-                    seq=seq,
-                    notice_id=payload.get("notice_id"),
-                    path=payload["path"],
-                    action=payload["action"],
-                    outcome=payload["outcome"],
-                    operator=payload["operator"],
-                    remediated_at=datetime.fromisoformat(payload["remediated_at"]),
-                    payload=text,
-                    prev_hash=prev,
-                    entry_hash=entry_hash,
+            seq, prev = head.seq - len(entries), head.entry_hash
+            out: list[tuple[int, str]] = []
+            for payload, journal_id in entries:
+                seq += 1
+                body = dict(payload, seq=seq, prev_hash=prev)
+                text = canonical_json(body)
+                entry_hash = chain_hash(prev, text)
+                s.add(
+                    AuditRow(
+                        seq=seq,
+                        notice_id=payload.get("notice_id"),
+                        path=payload["path"],
+                        action=payload["action"],
+                        outcome=payload["outcome"],
+                        operator=payload["operator"],
+                        remediated_at=datetime.fromisoformat(payload["remediated_at"]),
+                        payload=text,
+                        prev_hash=prev,
+                        entry_hash=entry_hash,
+                    )
                 )
-            )
-            head.entry_hash = entry_hash
-            if journal_id is not None:
-                gone = s.execute(delete(JournalRow).where(JournalRow.id == journal_id))
-                if gone.rowcount != 1:  # another process logged this intent: roll back
-                    raise JournalClaimed(f"journal intent {journal_id} was already logged")
-            return seq, entry_hash
+                out.append((seq, entry_hash))
+                prev = entry_hash
+                if journal_id is not None:
+                    gone = s.execute(delete(JournalRow).where(JournalRow.id == journal_id))
+                    if gone.rowcount != 1:  # another process logged this intent: roll back
+                        raise JournalClaimed(f"journal intent {journal_id} was already logged")
+            head.entry_hash = prev
+            return out
 
     # -- journal: intents between a file change and its audit entry --------------------------
 
     def journal_open(self, path: str, action: str, payload: dict[str, Any]) -> int:
         """Record that `path` is about to change; committed (and on SQLite fsynced) on return."""
+        return self.journal_open_many([(path, action, payload)])[0]
+
+    def journal_open_many(self, intents: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+        """Record (path, action, payload) intents in one commit; their ids, in order."""
         with self.session() as s:
-            row = JournalRow(path=path, action=action, payload=payload, created_at=utcnow())
-            s.add(row)
+            now = utcnow()
+            rows = [JournalRow(path=p, action=a, payload=b, created_at=now) for p, a, b in intents]
+            s.add_all(rows)
             s.flush()
-            return row.id
+            return [row.id for row in rows]
+
+    def journal_drop_many(self, journal_ids: list[int]) -> None:
+        if journal_ids:
+            with self.session() as s:
+                s.execute(delete(JournalRow).where(JournalRow.id.in_(journal_ids)))
 
     def journal_pending(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         """(id, path, action, payload) of every intent not yet logged, oldest first."""
