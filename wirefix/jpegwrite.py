@@ -202,6 +202,7 @@ def write(data: bytes, values: dict[str, Any]) -> bytes:
             elif payload.startswith(_XMP_EXT):
                 raise Unsupported("extended XMP")
             elif _ODD_APP1.search(payload[:64]):
+                # ExifTool reads "XMP\0://ns.adobe.com/..." as XMP, but its write leaves it alone.
                 raise Unsupported("EXIF or XMP APP1 with a non-standard header")
         elif seg.marker == 0xED:
             if app13 is not None:
@@ -385,8 +386,8 @@ def _iptc(block: bytes, writes: dict[str, list[str]], charset: str | None) -> by
     tail = block[pos:]
 
     declared = [block[s + 5 : e].rstrip(b"\0") for r, d, s, e in datasets if (r, d) == (1, 90)]
-    if len(declared) > 1:
-        raise Unsupported("IPTC character set declared twice")
+    if len(set(declared)) > 1:
+        raise Unsupported("IPTC character set declared twice, differently")
     if declared and declared[0] != _UTF8:
         raise Unsupported(f"IPTC character set {declared[0]!r} is not UTF-8")
     utf8 = bool(declared) or charset == "UTF8"
