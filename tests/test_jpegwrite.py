@@ -558,3 +558,60 @@ def test_random_text_reads_back_exactly(tmp_path: Path) -> None:
     print(f"\nrandom text: {len(written)} written, refused {dict(refused)}")
     assert not bad, bad[:5]
     assert written
+
+
+# -- byte-level, one segment at a time -------------------------------------------------------
+
+
+def test_xmp_edit_touches_only_the_property_and_keeps_the_padding(sample: bytes) -> None:
+    xmp = _payload(sample, "XMP")
+    end = xmp.rindex(b"<?xpacket end")
+    padded = xmp[:end] + (b" " * 99 + b"\n") * 20 + xmp[end:]
+    data = _replace_segment(sample, "XMP", padded)
+    out = jpegwrite.write(data, {"XMP-photoshop:Credit": "Ünïcode & <Co> / AFP"})
+    new = _payload(out, "XMP")
+    assert len(new) == len(padded), "the padding absorbs the change"
+    edited = padded.replace(
+        b">ERIC FEFERBERG/AFP</photoshop:Credit>",
+        ">Ünïcode &amp; &lt;Co&gt; / AFP</photoshop:Credit>".encode(),
+    )
+    grown = len(edited) - len(padded)
+    cut = edited.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+    assert new == edited[:cut] + edited[cut + grown :], "only the property and padding change"
+
+
+def test_exif_in_place_and_appended_values_leave_no_trace(sample: bytes) -> None:
+    tiff = _payload(sample, "EXIF")[6:]
+    out = jpegwrite.write(
+        sample, {"IFD0:Artist": "MOHAMAD ABAZEED (AFP staff)", "IFD0:ImageDescription": "Short."}
+    )
+    new = _payload(out, "EXIF")[6:]
+    assert b"ERIC FEFERBERG" not in new and b"Smoke billows" not in new
+    assert new[: len(tiff)].count(b"MOHAMAD") == 0, "the longer value is appended, not squeezed"
+    assert new.endswith(b"MOHAMAD ABAZEED (AFP staff)\0")
+    assert (len(tiff) + (len(tiff) & 1)) == len(new) - len(b"MOHAMAD ABAZEED (AFP staff)\0")
+    # Apart from the two entries and the two old values, the TIFF data is as it was.
+    changed = [i for i in range(len(tiff)) if tiff[i] != new[i]]
+    allowed: set[int] = set()
+    for tag in (b"\x01\x3b\x00\x02", b"\x01\x0e\x00\x02"):  # Artist, ImageDescription
+        at = tiff.index(tag)
+        count, offset = struct.unpack_from(">II", tiff, at + 4)  # this sample is big-endian
+        assert tiff[offset : offset + count].strip(b"\0")
+        assert new[offset : offset + count] in (bytes(count), b"Short.\0".ljust(count, b"\0"))
+        allowed |= set(range(at + 4, at + 12)) | set(range(offset, offset + count))
+    assert set(changed) <= allowed
+
+
+def test_digest_is_added_where_exiftool_adds_it(sample: bytes, tmp_path: Path) -> None:
+    """ExifTool appends IPTCDigest after the last resource when "new" finds none."""
+    app13 = _payload(sample, "APP13")
+    assert _resources(app13)[-1][0] == 0x0425
+    without = _replace_segment(sample, "APP13", app13[:-28])
+    out = tmp_path / "digest.jpg"
+    values = {"IPTC:Credit": "Reuters", "Photoshop:IPTCDigest": "new"}
+    out.write_bytes(jpegwrite.write(without, values))
+    assert _resources(_payload(out.read_bytes(), "APP13"))[-1][0] == 0x0425
+    (record,) = _read([out])
+    assert record["IPTC:Credit"] == "Reuters"
+    assert record["Photoshop:IPTCDigest"] == record["File:CurrentIPTCDigest"]
+    assert "ExifTool:Warning" not in record
