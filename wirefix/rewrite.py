@@ -379,6 +379,13 @@ def _check(after: dict[str, Any], s: Staged) -> None:
     if moved:
         shown = ", ".join(f"{t} ({before.get(t)!r} -> {after.get(t)!r})" for t in moved[:3])
         raise RewriteError(f"the write would also change {shown}; refused, file left alone")
+    if s.result.writer == WIREFIX_WRITER:
+        # ExifTool's own writes may tidy what it warned about; ours must not add a warning.
+        new_warnings = set(_as_list(after.get("ExifTool:Warning"))) - set(
+            _as_list(before.get("ExifTool:Warning"))
+        )
+        if new_warnings:
+            raise RewriteError(f"ExifTool warns about the new file: {sorted(new_warnings)[0]}")
     new_method, new_hash = image_data_hash(s.tmp)
     if (new_method, new_hash) != (s.result.image_hash_method, s.result.image_hash_before):
         raise RewriteError("the image data changed during the rewrite; file left alone")
@@ -398,6 +405,12 @@ def maintained_by_exiftool(tag: str, old: Any) -> bool:
         or tag.endswith(("Offset", "Offsets"))
         or (tag in _ADDED_WITH_IPTC and old is None)
     )
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _equal(got: Any, planned: Any) -> bool:
