@@ -8,11 +8,21 @@ from typing import Any
 from wirefix import fastread
 from wirefix.exiftool import ExifTool
 from wirefix.readers import image_size
-from wirefix.tagmap import index_fields
+from wirefix.tagmap import FIELD_TAGS, index_fields
+
+#: Tags whose raw values (not only the index's view of them) the rewrite's fast path plans from.
+RAW_TAGS = sorted(
+    {t for tags in FIELD_TAGS.values() for t in tags}
+    | {"IPTC:CodedCharacterSet", "Photoshop:IPTCDigest"}
+)
 
 
 def view(record: dict[str, Any]) -> dict[str, Any]:
-    return {"fields": index_fields(record), **image_size(record)}
+    return {
+        "fields": index_fields(record),
+        **image_size(record),
+        "raw": {t: record[t] for t in RAW_TAGS if t in record},
+    }
 
 
 def differences(paths: list[Path], et: ExifTool) -> tuple[dict[str, Any], dict[str, str]]:

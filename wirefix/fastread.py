@@ -18,6 +18,7 @@ Settled to ExifTool's reading:
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
@@ -86,6 +87,8 @@ for _tags in FIELD_TAGS.values():
 _XMP_TAGS["{http://xmp.gettyimages.com/gift/1.0/}OriginalFilename"] = _XMP_TAGS.pop(
     "{http://xmp.gettyimages.com/gift/1.0/}OriginalFileName"
 )
+_XMP_TAGS_LOWER = {name.lower() for name in _XMP_TAGS}
+_XMP_DATES = {tag for tag in _XMP_TAGS.values() if "Date" in tag}
 
 # ExifTool's JSON writes these unquoted (its EscapeJSON), so json.loads makes them numbers.
 _JSON_NUMBER = re.compile(r"-?(\d|[1-9]\d{1,14})(\.\d{1,16})?([eE][-+]?\d{1,3})?")
@@ -99,12 +102,21 @@ def read(path: str) -> dict[str, Any]:
     file cannot be read at all.
     """
     with open(path, "rb") as fh:
-        data = fh.read(HEAD)
-        if not data:
-            raise Empty("File is empty")
-        if data[:3] != b"\xff\xd8\xff":
-            raise Fallback("not a JPEG")
-        segments, size = _segments(fh, data)
+        return _read(fh)
+
+
+def read_data(data: bytes) -> dict[str, Any]:
+    """`read` for a file the caller already holds in memory (the rewrite reads each file once)."""
+    return _read(io.BytesIO(data))
+
+
+def _read(fh: Any) -> dict[str, Any]:
+    data = fh.read(HEAD)
+    if not data:
+        raise Empty("File is empty")
+    if data[:3] != b"\xff\xd8\xff":
+        raise Fallback("not a JPEG")
+    segments, size = _segments(fh, data)
     record: dict[str, Any] = {}
     exif = xmp = iptc = None
     for marker, payload in segments:
@@ -295,6 +307,8 @@ def _read_photoshop(payload: bytes, record: dict[str, Any]) -> None:
             if found is not None:
                 raise Fallback("two IPTC blocks")
             found = payload[pos : pos + size]
+        elif rid == 0x0425 and size == 16:
+            record["Photoshop:IPTCDigest"] = payload[pos : pos + size].hex()
         pos += size + (size & 1)
     if found is not None:
         _read_iptc(found, record)
@@ -332,6 +346,8 @@ def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
             raise Fallback(f"unusual IPTC record {rec}")
     # ExifTool (IPTC.pm HandleCodedCharset): ESC % G is UTF-8, another ESC % set is left
     # undecoded, anything else (or nothing) means its default "Latin".
+    if charset is not None:
+        record["IPTC:CodedCharacterSet"] = _charset_name(charset)
     if charset == b"\x1b%G":
         decode = _utf8
     elif charset is not None and charset.startswith(b"\x1b%"):
@@ -347,6 +363,14 @@ def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
         if ds == 55:
             texts = [_iptc_date(t) for t in texts]
         record[_IPTC[ds]] = texts if len(texts) > 1 else texts[0]
+
+
+def _charset_name(charset: bytes) -> str:
+    """ExifTool's PrintCodedCharset: "UTF8" for ESC % G, else "ESC - A" and the like."""
+    if charset == b"\x1b%G":
+        return "UTF8"
+    text = "".join(f" {chr(b)}" for b in charset)
+    return text.replace(" \x1b", ", ESC").lstrip(",").lstrip(" ")
 
 
 def _latin(value: bytes) -> str:
@@ -370,6 +394,8 @@ def _utf8(value: bytes) -> str:
 def _iptc_date(text: str) -> str:
     """ExifTool's ExifDate(): year:month:day whatever separators the sender used."""
     text = text[:-1] if text.endswith("\0") else text
+    if not text.isascii():
+        raise Fallback("IPTC date with non-ASCII characters")  # ExifTool shows them as "?"
     return _DATE.sub(r"\1:\2:\3", text, count=1)
 
 
@@ -398,13 +424,38 @@ def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:
         if desc.tag != f"{{{_RDF}}}Description":
             raise Fallback("typed node in XMP")
         for attr, value in desc.attrib.items():
-            tag = _XMP_TAGS.get(attr)
+            tag = _xmp_tag(attr)
             if tag:
-                _put(record, tag, value)
+                _put(record, tag, _xmp_date(value) if tag in _XMP_DATES else value)
         for prop in desc:
-            tag = _XMP_TAGS.get(prop.tag)
+            tag = _xmp_tag(prop.tag)
             if tag:
-                _put(record, tag, _xmp_value(prop, tag))
+                value = _xmp_value(prop, tag)
+                _put(record, tag, _xmp_date(value) if tag in _XMP_DATES else value)
+
+
+def _xmp_tag(name: str) -> str | None:
+    """The ExifTool tag of an XMP property the index reads. ExifTool matches property names
+    regardless of case (`dc:Rights` is XMP-dc:Rights); such a file is ExifTool's to read."""
+    tag = _XMP_TAGS.get(name)
+    if tag is None and name.lower() in _XMP_TAGS_LOWER:
+        raise Fallback(f"XMP property {name} in an unusual letter case")
+    return tag
+
+
+_XMP_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}:\d{2})(:\d{2})?\s*(\S*)$")
+
+
+def _xmp_date(value: Any) -> Any:
+    """ExifTool's ConvertXMPDate: "2011-10-28T12:00:00+00:00" -> "2011:10:28 12:00:00+00:00"."""
+    if not isinstance(value, str):
+        return value
+    m = _XMP_DATE.match(value)
+    if m:
+        return f"{m[1]}:{m[2]}:{m[3]} {m[4]}{m[5] or ''}{m[6]}"
+    if re.match(r"^\d{4}(-\d{2}){0,2}", value):
+        return value.replace("-", ":")
+    return value
 
 
 def _put(record: dict[str, Any], tag: str, value: str | list[str] | None) -> None:
