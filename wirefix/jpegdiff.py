@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import struct
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from wirefix.jpegwrite import _NS, EXIF_TAGS, IPTC_TAGS, XMP_TAGS
 
@@ -219,20 +220,26 @@ def _check_xmp(old: bytes, new: bytes, planned: set[str]) -> None:
     if skel_a != skel_b:
         raise Unexpected("XMP structure outside the properties changed")
     for key in props_a.keys() | props_b.keys():
-        if props_a.get(key) == props_b.get(key):
-            continue
         name = _XMP_NAMES.get(key)  # type: ignore[arg-type]
-        if name is None or name not in planned:
-            what = name or f"{{{key[0]}}}{key[1]}"
-            if key not in props_b:
-                raise Unexpected(f"XMP property {what} removed")
-            if key not in props_a:
-                raise Unexpected(f"XMP property {what} added")
-            raise Unexpected(f"XMP property {what} changed")
+        if name in planned:
+            continue
+        if (
+            key in props_a
+            and key in props_b
+            and [_value(v) for v in props_a[key]] == [_value(v) for v in props_b[key]]
+        ):
+            continue
+        what = name or f"{{{key[0]}}}{key[1]}"
+        if key not in props_b:
+            raise Unexpected(f"XMP property {what} removed")
+        if key not in props_a:
+            raise Unexpected(f"XMP property {what} added")
+        raise Unexpected(f"XMP property {what} changed")
 
 
-def _flatten(packet: bytes) -> tuple[tuple, dict[tuple[str | None, str], list]]:
-    """(everything but the properties, canonically; {(namespace, name): [canonical values]})."""
+def _flatten(packet: bytes) -> tuple[tuple, dict[tuple[str | None, str], list[Any]]]:
+    """(everything but the properties, canonically; {(namespace, name): [attribute text or
+    element]})."""
     if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
         raise Unexpected("XMP with a DOCTYPE or ENTITY declaration")
     body = packet.rstrip(b"\0")
@@ -260,7 +267,7 @@ def _flatten(packet: bytes) -> tuple[tuple, dict[tuple[str | None, str], list]]:
         rdf, outer = root, ()
     else:
         raise Unexpected(f"XMP root is {root.tag}")
-    props: dict[tuple[str | None, str], list] = {}
+    props: dict[tuple[str | None, str], list[Any]] = {}
     descriptions = []
     for desc in rdf:
         if desc.tag != f"{{{_RDF}}}Description":
@@ -271,12 +278,12 @@ def _flatten(packet: bytes) -> tuple[tuple, dict[tuple[str | None, str], list]]:
             if key[0] == _RDF:
                 structural.append((attr, value))
             else:
-                props.setdefault(key, []).append(("attr", value))
+                props.setdefault(key, []).append(value)
         for child in desc:
             if not isinstance(child.tag, str):  # comment or processing instruction
                 structural.append(_canon(child))
             else:
-                props.setdefault(_split_name(child.tag), []).append(("elem", _canon(child)))
+                props.setdefault(_split_name(child.tag), []).append(child)
             if _blank(child.tail):
                 raise Unexpected("text between XMP properties")
         if _blank(desc.text):
@@ -291,6 +298,11 @@ def _flatten(packet: bytes) -> tuple[tuple, dict[tuple[str | None, str], list]]:
         tuple(descriptions),
     )
     return skeleton, props
+
+
+def _value(prop: str | ET.Element) -> tuple:
+    """A property's canonical value: an attribute's text, an element's `_canon`."""
+    return ("attr", prop) if isinstance(prop, str) else ("elem", _canon(prop))
 
 
 def _split_name(name: str) -> tuple[str | None, str]:
@@ -412,6 +424,9 @@ def _check_exif(old: bytes, new: bytes, planned: set[str]) -> None:
             appended.append((value2, value2 + size2))
     if len(new) < len(old) or masked_old != masked_new[: len(old)]:
         raise Unexpected("EXIF data outside the planned IFD0 entries changed")
-    for i in range(len(old), len(new)):
-        if new[i] and not any(s <= i < e for s, e in appended):
-            raise Unexpected("bytes appended to EXIF that no planned entry points at")
+    tail = bytearray(new[len(old) :])
+    for s, e in appended:
+        s, e = max(s - len(old), 0), max(e - len(old), 0)
+        tail[s:e] = bytes(e - s)
+    if tail.strip(b"\0"):
+        raise Unexpected("bytes appended to EXIF that no planned entry points at")
