@@ -469,6 +469,13 @@ def apply(
             help="Processes rewriting in parallel, each with its own ExifTool; 0 = one per core.",
         ),
     ] = 1,
+    full_verify: Annotated[
+        bool,
+        typer.Option(
+            "--full-verify",
+            help="No fast path: ExifTool reads every file fully before and after (slower).",
+        ),
+    ] = False,
 ) -> None:
     """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
     changed file.
@@ -485,6 +492,7 @@ def apply(
         include_review=include_review,
         purge=purge,
         quarantine=quarantine_dir(str(quarantine) if quarantine else None),
+        full_verify=full_verify,
     )
     with open_db(db) as database, open_exiftool() as et:
         if not dry_run and not yes:

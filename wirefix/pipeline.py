@@ -23,9 +23,12 @@ from wirefix.plan import PlanError, make_plan
 from wirefix.rewrite import (
     BackupStore,
     Prepared,
+    Quick,
     Staged,
     commit,
     finish,
+    quick_finish,
+    quick_stage,
     read_batch,
     remove_orphans,
     stage,
@@ -90,6 +93,7 @@ class ApplyOptions:
     purge: bool = False  # kills delete instead of quarantining
     quarantine: Path | None = None
     only_file_ids: frozenset[int] | None = None  # restrict to these files (review, jobs)
+    full_verify: bool = False  # no fast path: ExifTool reads every file fully before and after
 
 
 def apply_notice(
@@ -286,7 +290,7 @@ def remediate_batch(
             for path in sorted({c.file.path for _, c in todo}, key=lock_order):
                 locks.enter_context(file_lock(path, backups.root / ".locks"))
                 remove_orphans(Path(path))
-        outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts.dry_run))
+        outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts))
     return [outcomes[i] for i in range(len(candidates))]
 
 
@@ -301,17 +305,52 @@ def _rewrite_batch(
     exiftool: ExifTool,
     backups: BackupStore,
     ctx: audit.AuditContext,
-    dry_run: bool,
+    opts: ApplyOptions,
 ) -> dict[int, FileOutcome]:
+    dry_run = opts.dry_run
+    fast = not (opts.dry_run or opts.full_verify)
     outcomes: dict[int, FileOutcome] = {}
-    if not todo:
+    ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
+    quick: list[tuple[int, Candidate, Quick]] = []
+    slow: list[tuple[int, Candidate]] = []
+    for i, candidate in todo:
+        q = quick_stage(notice, Path(candidate.file.path), backups) if fast else None
+        if q is None:
+            slow.append((i, candidate))
+        elif isinstance(q, EditPlan):
+            outcomes[i] = FileOutcome(candidate, "already-correct", q, message="already correct")
+        else:
+            quick.append((i, candidate, q))
+    checked = quick_finish([q for *_, q in quick], exiftool)
+    for (i, candidate, q), p in zip(quick, checked, strict=True):
+        if p is None:
+            slow.append((i, candidate))
+        else:
+            ready.append((i, candidate, q.plan, p))
+    todo = sorted(slow, key=lambda item: item[0])
+    if todo:
+        _full_way(notice, todo, exiftool, backups, dry_run, outcomes, ready)
+    if dry_run:
         return outcomes
+    return _commit_batch(db, ctx, ready, outcomes)
+
+
+def _full_way(
+    notice: Notice,
+    todo: list[tuple[int, Candidate]],
+    exiftool: ExifTool,
+    backups: BackupStore,
+    dry_run: bool,
+    outcomes: dict[int, FileOutcome],
+    ready: list[tuple[int, Candidate, EditPlan, Prepared]],
+) -> None:
+    """ExifTool's full read of each file before (the plan) and after (every tag compared)."""
     try:
         records = read_batch(exiftool, [c.file.path for _, c in todo])
     except ExifToolError as exc:
-        return {i: FileOutcome(c, "failed", message=str(exc)) for i, c in todo}
+        outcomes.update({i: FileOutcome(c, "failed", message=str(exc)) for i, c in todo})
+        return
     staged: list[tuple[int, Candidate, EditPlan, Staged]] = []
-    failed: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
     for (i, candidate), record in zip(todo, records, strict=True):
         try:
             plan = make_plan(notice, record)
@@ -326,17 +365,31 @@ def _rewrite_batch(
             continue
         s = stage(plan, record, exiftool, backups)
         if isinstance(s, RewriteResult):  # refused: file untouched
-            failed.append((i, candidate, plan, s))
+            outcomes[i] = FileOutcome(candidate, "failed", plan, s, None, s.error)
         else:
             staged.append((i, candidate, plan, s))
-    ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
     for (i, candidate, plan, _), p in zip(
         staged, finish([s for *_, s in staged], exiftool), strict=True
     ):
         if isinstance(p, RewriteResult):  # failed verification: file untouched
-            failed.append((i, candidate, plan, p))
+            outcomes[i] = FileOutcome(candidate, "failed", plan, p, None, p.error)
         else:
             ready.append((i, candidate, plan, p))
+
+
+def _commit_batch(
+    db: Database,
+    ctx: audit.AuditContext,
+    ready: list[tuple[int, Candidate, EditPlan, Prepared]],
+    outcomes: dict[int, FileOutcome],
+) -> dict[int, FileOutcome]:
+    """Journal every verified file's intent in one commit, rename each into place, log them
+    all (and the refusals in `outcomes`) in one audit commit."""
+    failed = [
+        (i, o.candidate, o.plan, o.result)
+        for i, o in sorted(outcomes.items())
+        if o.status == "failed" and o.result is not None
+    ]
     bodies = [
         audit.payload(
             ctx,

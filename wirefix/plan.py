@@ -68,7 +68,7 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
         #    not mentions: "2017-02-19" inside a caption is left for a person).
         if correction.field == "date":
             continue
-        if not _distinctive(correction):
+        if not distinctive(correction):
             notes.append(
                 f"{correction.erroneous!r} is too short to look for outside the {correction.field} "
                 "tags; other mentions, if any, are left for a person"
@@ -143,7 +143,7 @@ def _replace_whole(value: Any, c: Correction) -> Any:
     return None
 
 
-def _distinctive(c: Correction) -> bool:
+def distinctive(c: Correction) -> bool:
     """Worth a search through every tag: not one short token such as "AFP"
     (which appears in sign-offs and credits that are right)."""
     return len(c.erroneous.split()) > 1 or len(c.erroneous.strip()) >= 5

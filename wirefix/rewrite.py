@@ -24,17 +24,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wirefix import jpegwrite
+from wirefix import fastread, jpegdiff, jpegwrite
 from wirefix.exiftool import ExifTool, ExifToolError, check_value
 from wirefix.imagedata import ImageDataError, image_data_hash, sha256_file
-from wirefix.model import EditPlan, RewriteResult
-from wirefix.plan import exiftool_values
+from wirefix.model import EditPlan, Notice, RewriteResult
+from wirefix.plan import PlanError, distinctive, exiftool_values, make_plan
 
 #: How the rewrite reads a file (plan and verification alike): Composite tags are derived from
 #: the others and never written, and computing them is a third of ExifTool's reading time.
@@ -213,6 +215,155 @@ def read_batch(exiftool: ExifTool, paths: list[Path] | list[str]) -> list[dict[s
         except ExifToolError as exc:
             records.append({"SourceFile": str(path), "ExifTool:Error": str(exc)})
     return records
+
+
+@dataclass
+class Quick:
+    """A JPEG on the fast path: planned from wirefix's own read, written by its own writer,
+    checked byte by byte against the original; ExifTool's targeted read still to come."""
+
+    plan: EditPlan
+    path: Path
+    tmp: Path
+    before: os.stat_result
+    result: RewriteResult
+
+
+def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | EditPlan | None:
+    """The fast path for one JPEG, or None when the file must go the full way (ExifTool's full
+    read before and after). An empty plan means the file already carries the correction.
+
+    The fast path is taken only where it provably does what the full way would:
+    - the plan comes from `fastread`, held equal to ExifTool's values for every tag the plan
+      reads from it (tests/test_fastread.py); the full way's plan differs only by mentions in
+      other tags, so a file in which the erroneous text still appears anywhere afterwards -
+      any tag, any encoding, any letter case - goes the full way;
+    - IPTC that must first be declared UTF-8 goes the full way (its other text is re-encoded);
+    - `jpegdiff.check` proves that nothing but the planned tags changed, byte for byte, and the
+      image data hash that the picture is the same; `quick_finish` has ExifTool read it back.
+    """
+    try:
+        if path.is_symlink():
+            return None
+        before = os.stat(path)
+        data = path.read_bytes()
+        record = fastread.read_data(data)
+    except Exception:  # anything the fast reader does not settle, ExifTool reads
+        return None
+    record.update({"SourceFile": str(path), "File:FileType": "JPEG"})
+    try:
+        plan = make_plan(notice, record)
+    except PlanError:
+        return None
+    if plan.is_empty:
+        return None if mentions_remain(data, notice) else plan
+    values = exiftool_values(plan, record)
+    if "IPTC:CodedCharacterSet" in values or c2pa_marker(path, data[: 1 << 20]):
+        return None
+    try:
+        check_values(values)
+        new = jpegwrite.write(data, values)
+        jpegdiff.check(data, new, set(values))
+        method, image_hash = image_data_hash(path, data)
+        if image_data_hash(path, new) != (method, image_hash):
+            return None
+    except (ExifToolError, jpegwrite.Unsupported, jpegdiff.Unexpected, ImageDataError):
+        return None
+    if mentions_remain(new, notice):
+        return None
+    result = _new_result(plan)
+    result.sha256_before = hashlib.sha256(data).hexdigest()
+    result.image_hash_method, result.image_hash_before = method, image_hash
+    result.writer = WIREFIX_WRITER
+    tmp = temporary_for(path)
+    try:
+        result.backup = str(backups.put_bytes(data, result.sha256_before))
+        write_durably(tmp, new, exclusive=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return None
+    result.sha256_after = hashlib.sha256(new).hexdigest()
+    result.image_hash_after = image_hash
+    return Quick(plan, path, tmp, before, result)
+
+
+#: What ExifTool reads back from a fast-path file: errors, warnings (the digest pair makes it
+#: warn about a stale IPTCDigest) and the planned tags, nothing else (`IgnoreTags=all` skips
+#: building the other tags: the byte-level proof covers them).
+_QUICK_READ = ("-e", "-api", "IgnoreTags=all")
+_QUICK_TAGS = ("Error", "Warning", "Photoshop:IPTCDigest", "File:CurrentIPTCDigest")
+
+
+def quick_finish(quicks: list[Quick], exiftool: ExifTool) -> list[Prepared | None]:
+    """ExifTool reads every fast-path file back in one command: no error, no warning, every
+    planned tag as planned. A file that fails is deleted and goes the full way (None)."""
+    if not quicks:
+        return []
+    tags = sorted({w.tag for q in quicks for w in q.plan.writes} | set(_QUICK_TAGS))
+    try:
+        afters = exiftool.read([q.tmp for q in quicks], tags=tags, extra=_QUICK_READ)
+    except ExifToolError:
+        afters = [{"ExifTool:Error": "not read"} for _ in quicks]
+    out: list[Prepared | None] = []
+    for q, after in zip(quicks, afters, strict=True):
+        good = (
+            not after.get("ExifTool:Error")
+            and not after.get("ExifTool:Warning")
+            and all(_equal(after.get(w.tag), w.new) for w in q.plan.writes)
+            and after.get("Photoshop:IPTCDigest") == after.get("File:CurrentIPTCDigest")
+        )
+        try:
+            if not good:
+                raise RewriteError("ExifTool does not read back the plan")
+            _copy_owner_and_mode(q.before, q.tmp)
+            out.append(Prepared(q.path, q.tmp, q.before, q.result))
+        except (RewriteError, OSError):
+            with contextlib.suppress(OSError):
+                q.tmp.unlink()
+            out.append(None)
+    return out
+
+
+def mentions_remain(data: bytes, notice: Notice) -> bool:
+    """Whether the erroneous text of a correction may still be in `data`, in any tag.
+
+    Deliberately over-eager (a false alarm only sends the file the full way): the longest word
+    of each erroneous value is looked for in UTF-8, Latin-1, CP-1252 and UTF-16, in any letter
+    case and both Unicode normal forms; a non-ASCII word's longest ASCII run too (XMP may escape
+    the rest); a word with XML specials always counts as found."""
+    folded = data.lower()
+    for correction in notice.corrections:
+        if correction.field == "date":
+            return True
+        if not distinctive(correction):
+            continue  # the full way does not look beyond the field's tags either
+        word = max(correction.erroneous.split(), key=len, default="")
+        if not word or any(ch in word for ch in "&<>\"'"):
+            return True
+        if word.isascii():
+            needles = {word.lower().encode("ascii")}
+            needles |= {word.lower().encode(e) for e in ("utf-16-le", "utf-16-be")}
+            if any(n in folded for n in needles):
+                return True
+            continue
+        runs = [r for r in re.findall(r"[A-Za-z0-9]+", word) if len(r) >= 3]
+        if runs and max(runs, key=len).lower().encode() in folded:
+            return True
+        forms = {unicodedata.normalize(f, v) for f in ("NFC", "NFD") for v in _cases(word)}
+        for form in forms:
+            for encoding in ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be"):
+                try:
+                    needle = form.encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                if needle in data or needle.lower() in folded:
+                    return True
+    return False
+
+
+def _cases(word: str) -> set[str]:
+    return {word, word.lower(), word.upper(), word.title(), word.casefold()}
 
 
 #: `RewriteResult.writer` of a file written by `wirefix.jpegwrite`.
