@@ -85,6 +85,32 @@ def check(old: bytes, new: bytes, planned: set[str]) -> None:
 # -- JPEG ----------------------------------------------------------------------------------
 
 
+def iptc_text_is_ascii(data: bytes) -> bool:
+    """Whether every IPTC dataset value of the JPEG `data` is plain ASCII, so declaring the
+    block UTF-8 changes how none of them reads (Latin-1 and UTF-8 agree on ASCII). False for
+    anything unusual, including more than one IPTC block."""
+    try:
+        segments, _ = _split(data)
+        blocks = [
+            block
+            for marker, raw in segments
+            if marker == 0xED and (payload := _payload(raw)).startswith(_PHOTOSHOP)
+            for rid, _, block, _ in _resources(payload[len(_PHOTOSHOP) :])
+            if rid == 0x0404
+        ]
+        if len(blocks) != 1:
+            return False
+        datasets, _ = _datasets(blocks[0])
+    except (Unexpected, struct.error):
+        return False
+    return all(value.isascii() for _, _, value in datasets)
+
+
+def _payload(raw: bytes) -> bytes:
+    """A segment's payload: after its fill bytes, marker and length."""
+    return raw[len(raw) - len(raw.lstrip(b"\xff")) + 3 :]
+
+
 def _split(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
     """(marker, raw bytes from fill bytes to the end of the payload) up to SOS, and the rest."""
     if data[:2] != b"\xff\xd8":

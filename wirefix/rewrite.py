@@ -238,7 +238,8 @@ def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | Edi
       reads from it (tests/test_fastread.py); the full way's plan differs only by mentions in
       other tags, so a file in which the erroneous text still appears anywhere afterwards -
       any tag, any encoding, any letter case - goes the full way;
-    - IPTC that must first be declared UTF-8 goes the full way (its other text is re-encoded);
+    - IPTC that must first be declared UTF-8 goes the full way unless all of it is ASCII (which
+      reads the same either way); the full way re-encodes the rest of the block;
     - `jpegdiff.check` proves that nothing but the planned tags changed, byte for byte, and the
       image data hash that the picture is the same; `quick_finish` has ExifTool read it back.
     """
@@ -258,8 +259,10 @@ def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | Edi
     if plan.is_empty:
         return None if mentions_remain(data, notice) else plan
     values = exiftool_values(plan, record)
-    if "IPTC:CodedCharacterSet" in values or c2pa_marker(path, data[: 1 << 20]):
+    if c2pa_marker(path, data[: 1 << 20]):
         return None
+    if "IPTC:CodedCharacterSet" in values and not jpegdiff.iptc_text_is_ascii(data):
+        return None  # the full way re-encodes the block's other Latin-1 text
     try:
         check_values(values)
         new = jpegwrite.write(data, values)
@@ -311,7 +314,7 @@ def quick_finish(quicks: list[Quick], exiftool: ExifTool) -> list[Prepared | Non
             not after.get("ExifTool:Error")
             and not after.get("ExifTool:Warning")
             and all(_equal(after.get(w.tag), w.new) for w in q.plan.writes)
-            and after.get("Photoshop:IPTCDigest") == after.get("File:CurrentIPTCDigest")
+            and after.get("Photoshop:IPTCDigest") in (None, after.get("File:CurrentIPTCDigest"))
         )
         try:
             if not good:

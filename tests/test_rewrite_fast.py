@@ -1,0 +1,229 @@
+"""The rewrite's fast path (issue 5's throughput) does exactly what the full way does, or steps
+aside for it.
+
+The fast path plans from wirefix's own read, writes with wirefix's writer, proves byte by byte
+that only the planned tags changed and has ExifTool read back only those tags. It is right only
+if, for every file it takes, the full way (ExifTool's full read before, plan, write, ExifTool's
+full read after) would have planned the same writes; these tests hold it to that on the real
+corpus and on files built to tempt it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, SAMPLES, exiftool_tags
+from helpers_rewrite import notice
+from test_corpus_rewrite import NEW_BYLINE, NEW_CREDIT, _first, _manifest, _volatile
+
+from wirefix.exiftool import ExifTool
+from wirefix.imagedata import image_data_hash
+from wirefix.model import EditPlan
+from wirefix.plan import make_plan
+from wirefix.rewrite import (
+    READ_ARGS,
+    WIREFIX_WRITER,
+    BackupStore,
+    Quick,
+    commit,
+    mentions_remain,
+    quick_finish,
+    quick_stage,
+)
+
+DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
+DARAA_FIX = ("byline", "ERIC FEFERBERG", "MOHAMAD ABAZEED")
+
+
+@pytest.fixture(scope="module")
+def et():
+    with ExifTool(timeout=60) as tool:
+        yield tool
+
+
+def _corrections(entry: dict) -> list[tuple[str, str, str]]:
+    corrections = []
+    byline = _first(entry.get("byline")) or _first(entry.get("creator"))
+    if byline:
+        corrections.append(("byline", byline, NEW_BYLINE))
+    if _first(entry.get("credit")):
+        corrections.append(("credit", _first(entry["credit"]), NEW_CREDIT))
+    return corrections
+
+
+def _cases() -> list[tuple[str, Path, list[tuple[str, str, str]]]]:
+    cases = [(e["file"], CORPUS / e["file"], _corrections(e)) for e in _manifest()]
+    cases += [(p.name, p, [DARAA_FIX]) for p in sorted((SAMPLES / "store").rglob("*.jpg"))]
+    return [c for c in cases if c[1].suffix.lower() in (".jpg", ".jpeg")]
+
+
+def test_fast_path_plans_exactly_what_the_full_way_plans(et, tmp_path: Path) -> None:
+    taken, declined = [], []
+    backups = BackupStore(tmp_path / "backups")
+    for name, source, corrections in _cases():
+        photo = tmp_path / name
+        shutil.copy(source, photo)
+        wanted = notice(*corrections)
+        quick = quick_stage(wanted, photo, backups)
+        full = make_plan(wanted, et.read_one(photo, extra=READ_ARGS))
+        if quick is None:
+            declined.append(name)
+        elif isinstance(quick, EditPlan):
+            assert full.is_empty, (name, full.writes)
+        else:
+            taken.append(name)
+            # The same writes (their order follows each reader's tag order, which is immaterial).
+            by_tag = lambda plan: sorted(plan.writes, key=lambda w: w.tag)  # noqa: E731
+            assert by_tag(quick.plan) == by_tag(full), name
+            assert sorted(quick.plan.notes) == sorted(full.notes), name
+            quick.tmp.unlink()
+        assert (
+            hashlib.sha256(photo.read_bytes()).digest()
+            == hashlib.sha256(source.read_bytes()).digest()
+        ), "staging never touches the file"
+    print(f"fast path: {len(taken)} taken, {len(declined)} declined")
+    assert len(taken) >= 15, (
+        declined
+    )  # agency JPEGs; test images with a name in every tag go the full way
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c[0])
+def test_fast_path_on_real_file_changes_the_planned_tags_and_nothing_else(
+    et, case, tmp_path: Path
+) -> None:
+    """The corpus test's assertions, on every file the fast path takes."""
+    name, source, corrections = case
+    photo = tmp_path / name
+    shutil.copy(source, photo)
+    before, pixels = exiftool_tags(photo), image_data_hash(photo)
+    quick = quick_stage(notice(*corrections), photo, BackupStore(tmp_path / "backups"))
+    if not isinstance(quick, Quick):
+        pytest.skip("not on the fast path: the full way's tests cover it")
+    (prepared,) = quick_finish([quick], et)
+    assert prepared is not None, "ExifTool reads back the plan"
+    result = commit(prepared)
+    assert result.outcome == "ok" and result.writer == WIREFIX_WRITER
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() == result.sha256_after
+    after = exiftool_tags(photo)
+    planned = {w.tag for w in result.changes}
+    for w in result.changes:
+        got = after.get(w.tag)
+        assert (got if isinstance(got, list) else [got]) == (
+            w.new if isinstance(w.new, list) else [w.new]
+        ) or str(got) == str(w.new), w.tag
+    changed = {t for t in set(before) | set(after) if before.get(t) != after.get(t)}
+    unexpected = {t for t in changed - planned if not _volatile(t, before.get(t), after.get(t))}
+    assert not unexpected, {t: (before.get(t), after.get(t)) for t in unexpected}
+    assert after.get("Photoshop:IPTCDigest") in (None, after.get("File:CurrentIPTCDigest"))
+    assert image_data_hash(photo) == pixels
+    for key in ("ExifTool:Error", "ExifTool:Warning"):
+        assert after.get(key) in (None, before.get(key)), after.get(key)
+    erroneous = [c[1] for c in corrections]
+    assert not mentions_remain(photo.read_bytes(), notice(*corrections)) or not erroneous
+
+
+def _exiftool_set(path: Path, *assignments: str) -> None:
+    subprocess.run(["exiftool", "-q", "-overwrite_original", *assignments, str(path)], check=True)
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    [
+        "-XMP-photoshop:CaptionWriter=ERIC FEFERBERG",  # a tag outside the field map
+        "-IPTC:Writer-Editor=eric feferberg",  # another case
+        "-IFD0:XPAuthor=ERIC FEFERBERG",  # UTF-16 in EXIF
+        "-ExifIFD:UserComment=by ERIC FEFERBERG",
+        "-Comment=ERIC FEFERBERG",  # a JPEG comment ExifTool does not rewrite
+    ],
+)
+def test_a_mention_the_fast_path_would_leave_sends_the_file_the_full_way(
+    et, assignment: str, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(DARAA, photo)
+    _exiftool_set(photo, assignment)
+    assert quick_stage(notice(DARAA_FIX), photo, BackupStore(tmp_path / "b")) is None
+    assert not list(tmp_path.glob(".wirefix-*")), "no temporary left behind"
+
+
+def test_undeclared_latin_iptc_goes_the_full_way(tmp_path: Path) -> None:
+    """Declaring UTF-8 means re-encoding the block's other Latin-1 text: the full way's job.
+    All-ASCII IPTC reads the same either way, so that stays on the fast path."""
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(DARAA, photo)
+    _exiftool_set(photo, "-IPTC:CodedCharacterSet=")
+    backups = BackupStore(tmp_path / "b")
+    ascii_only = quick_stage(notice(DARAA_FIX), photo, backups)
+    assert isinstance(ascii_only, Quick)
+    assert any(w.tag == "IPTC:CodedCharacterSet" for w in ascii_only.plan.writes)
+    ascii_only.tmp.unlink()
+    _exiftool_set(photo, "-charset", "iptc=latin1", "-IPTC:City=Genève")
+    assert quick_stage(notice(DARAA_FIX), photo, backups) is None
+
+
+def test_an_already_corrected_file_is_recognised_without_writing(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(DARAA, photo)
+    fixed = notice(("byline", "SOMEONE ELSE", "MOHAMAD ABAZEED"))
+    assert isinstance(quick_stage(fixed, photo, BackupStore(tmp_path / "b")), EditPlan)
+    assert not (tmp_path / "b").exists(), "nothing backed up, nothing written"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ERIC FEFERBERG",
+        "eric feferberg",
+        "Eric Feferberg",
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "utf-16-le", "utf-16-be"])
+def test_mentions_are_found_in_any_case_and_encoding(text: str, encoding: str) -> None:
+    data = b"\xff\xd8 some bytes " + text.encode(encoding) + b" more \xff\xd9"
+    assert mentions_remain(data, notice(DARAA_FIX))
+    assert not mentions_remain(data.replace(text.encode(encoding), b""), notice(DARAA_FIX))
+
+
+def test_non_ascii_names_are_found_in_either_normal_form_and_case() -> None:
+    wrong = ("byline", "Çağlar Şükrüoğlu", "Ayşe Yılmaz")
+    for form in ("Çağlar Şükrüoğlu", "ÇAĞLAR ŞÜKRÜOĞLU", "çağlar şükrüoğlu"):
+        for normal in ("NFC", "NFD"):
+            import unicodedata
+
+            data = unicodedata.normalize(normal, form).encode("utf-8")
+            assert mentions_remain(b"x" + data + b"y", notice(wrong)), (form, normal)
+    assert not mentions_remain("Ayşe Yılmaz".encode(), notice(wrong))
+
+
+def test_hostile_values_through_the_fast_path_are_written_literally_or_declined(
+    et, tmp_path: Path
+) -> None:
+    from test_rewrite_safety import HOSTILE
+
+    for n, value in enumerate(HOSTILE):
+        photo = tmp_path / f"photo-{n}.jpg"
+        shutil.copy(DARAA, photo)
+        quick = quick_stage(
+            notice(("byline", "ERIC FEFERBERG", value)), photo, BackupStore(tmp_path / "b")
+        )
+        if not isinstance(quick, Quick):
+            continue
+        (prepared,) = quick_finish([quick], et)
+        if prepared is None:
+            continue
+        commit(prepared)
+        got = json.loads(
+            subprocess.run(
+                ["exiftool", "-j", "-IPTC:By-line", "-XMP-dc:Creator", str(photo)],
+                capture_output=True,
+                check=True,
+            ).stdout
+        )[0]
+        assert got.get("Creator") == value.strip() or got.get("Creator") == value, (value, got)
+    assert not Path("/tmp/wirefix-pwned").exists()
+    assert not Path("/tmp/wirefix-pwned.jpg").exists()
