@@ -797,6 +797,8 @@ def _exif(tiff: bytes, writes: dict[str, str]) -> bytes:
                 old, raw = at + 8, tiff[at + 8 : at + 8 + n]
             if tag_id == 0x8298 and (b"\0" in raw.rstrip(b"\0") or "\n" in text or "\r" in text):
                 raise Unsupported(f"{tag}: photographer / editor copyright pair")
+            if text != text.rstrip():
+                raise Unsupported(f"{tag}: trailing white space, which ExifTool drops from EXIF")
             new = text.encode("utf-8") + b"\0"
             buf[old : old + n] = bytes(n)  # the old text must not survive anywhere
             if len(new) <= 4:
