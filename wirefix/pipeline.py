@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +27,14 @@ from wirefix.rewrite import (
     Quick,
     Staged,
     commit,
+    discard_quick,
     finish,
+    fsync_all,
     quick_finish,
     quick_stage,
     read_batch,
     remove_orphans,
+    remove_orphans_of,
     stage,
 )
 from wirefix.safety import file_lock, outside_roots
@@ -287,9 +291,10 @@ def remediate_batch(
             todo.append((i, candidate))
     with contextlib.ExitStack() as locks:
         if not opts.dry_run:
-            for path in sorted({c.file.path for _, c in todo}, key=lock_order):
+            paths = sorted({c.file.path for _, c in todo}, key=lock_order)
+            for path in paths:
                 locks.enter_context(file_lock(path, backups.root / ".locks"))
-                remove_orphans(Path(path))
+            remove_orphans_of([Path(p) for p in paths])
         outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts))
     return [outcomes[i] for i in range(len(candidates))]
 
@@ -313,15 +318,22 @@ def _rewrite_batch(
     ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
     quick: list[tuple[int, Candidate, Quick]] = []
     slow: list[tuple[int, Candidate]] = []
+    fsyncs: list[Path] = []  # the fast way's backups and new files, fsynced as one
     for i, candidate in todo:
-        q = quick_stage(notice, Path(candidate.file.path), backups) if fast else None
+        q = quick_stage(notice, Path(candidate.file.path), backups, fsyncs) if fast else None
         if q is None:
             slow.append((i, candidate))
         elif isinstance(q, EditPlan):
             outcomes[i] = FileOutcome(candidate, "already-correct", q, message="already correct")
         else:
             quick.append((i, candidate, q))
-    checked = quick_finish([q for *_, q in quick], exiftool)
+    with ThreadPoolExecutor(1) as syncer:
+        synced = syncer.submit(fsync_all, fsyncs)
+        checked = quick_finish([q for *_, q in quick], exiftool)
+        if synced.result() is not None:  # not durable: the full way fsyncs as it goes
+            for q in quick:
+                discard_quick(q[2])
+            checked = [None] * len(quick)
     for (i, candidate, q), p in zip(quick, checked, strict=True):
         if p is None:
             slow.append((i, candidate))

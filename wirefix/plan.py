@@ -8,6 +8,7 @@ then every other writable text tag that still mentions the erroneous value is co
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -161,6 +162,7 @@ def _replace_date(value: Any, c: Correction) -> Any:
     return right.replace("-", separator) + value.strip()[10:]
 
 
+@functools.lru_cache(maxsize=256)
 def _mention_pattern(erroneous: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in nfc(erroneous).split()]
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)

@@ -71,16 +71,26 @@ class BackupStore:
         fsync_dir(target.parent)
         return target
 
-    def put_bytes(self, data: bytes, sha256: str) -> Path:
-        """Keep `data`, already hashed to `sha256` by the caller, which read the file once."""
+    def put_bytes(self, data: bytes, sha256: str, fsyncs: list[Path] | None = None) -> Path:
+        """Keep `data`, already hashed to `sha256` by the caller, which read the file once.
+
+        With `fsyncs`, the file and its folder are added to it instead of being fsynced here:
+        the caller fsyncs the whole batch before it replaces any original (`fsync_all`). A crash
+        before that can leave a damaged backup, which the next `put_bytes` finds by its hash
+        and writes again; no original has been touched by then."""
         target = self.path_for(sha256)
         if target.exists() and target.stat().st_size == len(data) and sha256_file(target) == sha256:
+            if fsyncs is not None:  # an earlier, deferred write may not be on disk yet
+                fsyncs += [target, target.parent]
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        write_durably(tmp, data)
+        write_durably(tmp, data, sync=fsyncs is None)
         os.replace(tmp, target)
-        fsync_dir(target.parent)
+        if fsyncs is None:
+            fsync_dir(target.parent)
+        else:
+            fsyncs += [target, target.parent]
         return target
 
 
@@ -229,7 +239,9 @@ class Quick:
     result: RewriteResult
 
 
-def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | EditPlan | None:
+def quick_stage(
+    notice: Notice, path: Path, backups: BackupStore, fsyncs: list[Path] | None = None
+) -> Quick | EditPlan | None:
     """The fast path for one JPEG, or None when the file must go the full way (ExifTool's full
     read before and after). An empty plan means the file already carries the correction.
 
@@ -242,6 +254,9 @@ def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | Edi
       reads the same either way); the full way re-encodes the rest of the block;
     - `jpegdiff.check` proves that nothing but the planned tags changed, byte for byte, and the
       image data hash that the picture is the same; `quick_finish` has ExifTool read it back.
+
+    With `fsyncs`, the backup and the new file are not fsynced here but listed for the caller,
+    which fsyncs a whole batch while ExifTool reads it back (`fsync_all`), and before any rename.
     """
     try:
         if path.is_symlink():
@@ -280,8 +295,10 @@ def quick_stage(notice: Notice, path: Path, backups: BackupStore) -> Quick | Edi
     result.writer = WIREFIX_WRITER
     tmp = temporary_for(path)
     try:
-        result.backup = str(backups.put_bytes(data, result.sha256_before))
-        write_durably(tmp, new, exclusive=True)
+        result.backup = str(backups.put_bytes(data, result.sha256_before, fsyncs))
+        write_durably(tmp, new, exclusive=True, sync=fsyncs is None)
+        if fsyncs is not None:
+            fsyncs.append(tmp)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -468,19 +485,31 @@ def temporary_for(path: Path) -> Path:
 def remove_orphans(path: Path) -> list[str]:
     """Delete temporaries of `path` left by a run that died before cleaning up. Call only while
     holding the file's lock: every live run holds it for as long as its temporary exists."""
+    return remove_orphans_of([path])
+
+
+def remove_orphans_of(paths: list[Path]) -> list[str]:
+    """`remove_orphans` for many files, one listing per folder (a batch of a big folder would
+    otherwise list it once per file). Call only while holding every file's lock."""
+    by_folder: dict[Path, set[str]] = {}
+    for path in paths:
+        by_folder.setdefault(path.parent, set()).add(path.name)
     removed = []
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(path.parent):
-            name = entry.name
-            if (
-                name.startswith(".wirefix-")
-                and name.endswith("." + path.name)
-                and len(name) == (len(".wirefix-") + 32 + 1 + len(path.name))
-            ):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                    removed.append(entry.path)
+    for folder, names in by_folder.items():
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                name = entry.name
+                # .wirefix-<32 hex>.<photo name>
+                if name.startswith(".wirefix-") and name[42:] in names and name[41:42] == ".":
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(entry.path)
     return removed
+
+
+def discard_quick(quick: Quick) -> None:
+    with contextlib.suppress(OSError):
+        quick.tmp.unlink()
 
 
 def discard(prepared: Prepared) -> None:
@@ -598,6 +627,21 @@ def write_durably(path: Path, data: bytes, exclusive: bool = False, sync: bool =
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_all(paths: list[Path]) -> str | None:
+    """fsync files and folders (a batch's backups and new files); the first error, or None.
+    Runs in a thread beside ExifTool's read of the batch: the waits for the disk overlap the
+    reading instead of adding to it."""
+    for path in dict.fromkeys(paths):
+        try:
+            if path.is_dir():
+                fsync_dir(path)
+            else:
+                fsync_file(path)
+        except OSError as exc:
+            return f"{path}: fsync failed: {exc.strerror or exc}"
+    return None
 
 
 def fsync_file(path: Path) -> None:

@@ -209,7 +209,7 @@ class Database(FileIndex):
             assert head is not None
             seq, prev = head.seq - len(entries), head.entry_hash
             out: list[tuple[int, str]] = []
-            for payload, journal_id in entries:
+            for payload, _ in entries:
                 seq += 1
                 body = dict(payload, seq=seq, prev_hash=prev)
                 text = canonical_json(body)
@@ -230,10 +230,11 @@ class Database(FileIndex):
                 )
                 out.append((seq, entry_hash))
                 prev = entry_hash
-                if journal_id is not None:
-                    gone = s.execute(delete(JournalRow).where(JournalRow.id == journal_id))
-                    if gone.rowcount != 1:  # another process logged this intent: roll back
-                        raise JournalClaimed(f"journal intent {journal_id} was already logged")
+            settled = [journal_id for _, journal_id in entries if journal_id is not None]
+            if settled:
+                gone = s.execute(delete(JournalRow).where(JournalRow.id.in_(settled)))
+                if gone.rowcount != len(settled):  # another process logged one: roll back
+                    raise JournalClaimed(f"journal intents {settled} were already logged")
             head.entry_hash = prev
             return out
 
