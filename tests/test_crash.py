@@ -150,10 +150,13 @@ def test_sigkill_at_random_moments_leaves_old_or_new_and_a_true_log(correction_w
         check_rewrite_state(world, new, finished=False)
         now = snapshot(world.live / "store")
         done = sum(now[rel] == new[rel] != world.old[rel] for rel in now)
-        partial += 0 < done < COPIES + 3
+        # Mid-run: some files replaced, or (files go in batches) a batch staged, journaled or
+        # half renamed: backups taken, intents pending, temporaries beside the photos.
+        staged = (world.live / "home" / "backups").exists() or world.intents()
+        partial += 0 < done < COPIES + 3 or (done == 0 and bool(staged))
         finish(world)
         check_rewrite_state(world, new, finished=True)
-    assert partial >= 3, "the kills must land in the middle of the batch, not only around it"
+    assert partial >= 3, "the kills must land in the middle of the run, not only around it"
 
 
 @pytest.mark.parametrize("point", ["journaled:1", "replaced:1", "replaced:7"])
