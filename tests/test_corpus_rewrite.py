@@ -43,6 +43,17 @@ def _first(value: object) -> str | None:
     return str(value) if value else None
 
 
+def corrections_for(entry: dict) -> list[tuple[str, str, str]]:
+    """The corrections each corpus file gets: its own byline (or creator) and credit."""
+    corrections = []
+    byline = _first(entry.get("byline")) or _first(entry.get("creator"))
+    if byline:
+        corrections.append(("byline", byline, NEW_BYLINE))
+    if _first(entry.get("credit")):
+        corrections.append(("credit", _first(entry["credit"]), NEW_CREDIT))
+    return corrections
+
+
 def _volatile(tag: str, old: object, new: object) -> bool:
     if tag in VOLATILE or tag.startswith(VOLATILE_PREFIXES) or tag.endswith(("Offset", "Offsets")):
         return True  # layout: thumbnails and strips move when the metadata grows
@@ -63,12 +74,7 @@ def test_correction_on_real_file(et, entry: dict, tmp_path: Path) -> None:
     shutil.copy(CORPUS / entry["file"], photo)
     original = hashlib.sha256(photo.read_bytes()).hexdigest()
     assert original == entry["sha256"], "the shared corpus must never change"
-    corrections = []
-    byline = _first(entry.get("byline")) or _first(entry.get("creator"))
-    if byline:
-        corrections.append(("byline", byline, NEW_BYLINE))
-    if _first(entry.get("credit")):
-        corrections.append(("credit", _first(entry["credit"]), NEW_CREDIT))
+    corrections = corrections_for(entry)
     before = exiftool_tags(photo)
     pixels = image_data_hash(photo)
 

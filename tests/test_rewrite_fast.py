@@ -19,13 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, SAMPLES, exiftool_tags
 from helpers_rewrite import notice
-from test_corpus_rewrite import (
-    NEW_BYLINE,
-    NEW_CREDIT,
-    _first,
-    _manifest,
-    assert_only_planned_changed,
-)
+from test_corpus_rewrite import _manifest, assert_only_planned_changed, corrections_for
 
 from wirefix.exiftool import ExifTool
 from wirefix.imagedata import image_data_hash
@@ -52,18 +46,8 @@ def et():
         yield tool
 
 
-def _corrections(entry: dict) -> list[tuple[str, str, str]]:
-    corrections = []
-    byline = _first(entry.get("byline")) or _first(entry.get("creator"))
-    if byline:
-        corrections.append(("byline", byline, NEW_BYLINE))
-    if _first(entry.get("credit")):
-        corrections.append(("credit", _first(entry["credit"]), NEW_CREDIT))
-    return corrections
-
-
 def _cases() -> list[tuple[str, Path, list[tuple[str, str, str]]]]:
-    cases = [(e["file"], CORPUS / e["file"], _corrections(e)) for e in _manifest()]
+    cases = [(e["file"], CORPUS / e["file"], corrections_for(e)) for e in _manifest()]
     cases += [(p.name, p, [DARAA_FIX]) for p in sorted((SAMPLES / "store").rglob("*.jpg"))]
     return [c for c in cases if c[1].suffix.lower() in (".jpg", ".jpeg")]
 

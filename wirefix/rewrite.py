@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 import re
-import shutil
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -55,21 +54,6 @@ class BackupStore:
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
-
-    def put(self, source: Path, sha256: str) -> Path:
-        target = self.path_for(sha256)
-        if target.exists() and sha256_file(target) == sha256:
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        shutil.copyfile(source, tmp)
-        fsync_file(tmp)
-        if sha256_file(tmp) != sha256:
-            tmp.unlink()
-            raise RewriteError(f"{source}: changed while being backed up")
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-        return target
 
     def put_bytes(self, data: bytes, sha256: str, fsyncs: list[Path] | None = None) -> Path:
         """Keep `data`, already hashed to `sha256` by the caller, which read the file once.
@@ -510,11 +494,6 @@ def remove_orphans_of(paths: list[Path]) -> list[str]:
 def discard_quick(quick: Quick) -> None:
     with contextlib.suppress(OSError):
         quick.tmp.unlink()
-
-
-def discard(prepared: Prepared) -> None:
-    with contextlib.suppress(OSError):
-        prepared.tmp.unlink()
 
 
 def c2pa_marker(path: Path, head: bytes | None = None) -> str | None:
