@@ -183,7 +183,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         sent_at="2024-03-10T20:00:00+00:00",
     ),
     "getty-credit-correction.txt": dict(
-        agency="Getty Images",
+        # Getty sent it, but the photo is AFP's: AFP is the originator, Getty a distributor.
+        agency="AFP",
+        distributors=["Getty Images"],
         kind="correction",
         status="parsed",
         corrections=[

@@ -53,6 +53,33 @@ class Event:
     country: str | None = None
 
 
+@dataclass(frozen=True)
+class PublishedPage:
+    """A web page that published the photo with the notice in it: itself a copy to be fixed.
+
+    `found_in` says where on the page the notice was (figcaption, alt, caption, body);
+    `image_urls` are the images shown with the notice, `page_image_urls` every image of the page.
+    """
+
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None  # the page's own date (ISO 8601), never the event's
+    found_in: str | None = None
+    image_urls: list[str] = field(default_factory=list)
+    page_image_urls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one recogniser read in a notice and how well the words support it (0..1)."""
+
+    recogniser: str
+    agency: str | None
+    kind: str
+    support: float
+    signals: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Notice:
     """One message from an agency, parsed.
@@ -60,6 +87,11 @@ class Notice:
     `text` is the notice as received (the part that carried it), kept so that a person can
     always read what the agency said. `caption` is the agency's caption with the correction
     boilerplate removed, when the notice came inside a re-sent caption.
+
+    `agency` is the photo's originator, which issued the notice (AFP); `distributors` are the
+    agencies that carried it to the newsroom ("MOHAMAD ABAZEED/AFP/Getty Images": Getty Images).
+    `credit_line` is the credit the notice says the photo should carry. `readings` are what each
+    recogniser that claimed the words saw, best supported first, so a person can see why.
     """
 
     agency: str | None
@@ -81,6 +113,15 @@ class Notice:
     # When the agency first transmitted the photo the notice is about ("AP PHOTO TOK801
     # TRANSMITTED JULY 16, 2011"), ISO date; not the event date, which the caption gives.
     transmitted: str | None = None
+    distributors: list[str] = field(default_factory=list)
+    credit_line: str | None = None
+    page: PublishedPage | None = None
+    readings: list[Reading] = field(default_factory=list)
+
+    @property
+    def agencies(self) -> list[str]:
+        """The originator and every distributor: the names a file's credit may rightly carry."""
+        return [a for a in [self.agency, *self.distributors] if a]
 
     @property
     def content_hash(self) -> str:
@@ -101,6 +142,10 @@ class Notice:
         data = {k: v for k, v in data.items() if k in known}
         data["corrections"] = [Correction(**c) for c in data.get("corrections", [])]
         data["event"] = Event(**(data.get("event") or {}))
+        if data.get("page") is not None:
+            data["page"] = PublishedPage(**data["page"])
+        data["readings"] = [Reading(**r) for r in data.get("readings") or []]
+        data["distributors"] = list(data.get("distributors") or [])
         return cls(**data)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace
@@ -10,6 +11,7 @@ from typing import Any
 
 from wirefix.config import Config, ConfigError, load_config
 from wirefix.exiftool import ExifTool
+from wirefix.ingest import credits, evidence, facts
 from wirefix.ingest.recognisers import NoticeText, common, generic, recognisers
 from wirefix.ingest.sources import SourceError, expand, is_url, read_notices, source_path
 from wirefix.model import Notice, nfc
@@ -20,36 +22,99 @@ log = logging.getLogger(__name__)
 
 
 def parse_text(item: NoticeText) -> Notice:
-    """The first recogniser that claims the text decides; the generic fallback always answers.
+    """Every recogniser reads the words; the best-supported reading is the notice.
 
     Text is NFC-normalised first, so names compare and store the same whatever their source.
-    A recogniser that fails on odd input must not lose the notice: it is stored `unparsed`
-    with the reason, and the next recogniser is not asked to guess.
+    The generic fallback always answers, so no notice is dropped. A recogniser that fails on odd
+    input must not lose the notice: the others' readings still count, and the notice goes to a
+    person with the failure named (`unparsed` when no reading is left).
     """
     item = _replace(
         item,
-        text=nfc(item.text),
+        text=plain_layout(nfc(item.text)),
         subject=nfc(item.subject) if item.subject else None,
         identifiers={k: nfc(v) for k, v in item.identifiers.items()},
         metadata={k: nfc(v) for k, v in item.metadata.items()},
     )
+    words = item.text[: common.MAX_ANALYSED_CHARS]
+    found = credits.read_credits(words)
+    readings = []
+    failures: list[str] = []
     for recognise in recognisers():
         try:
             notice = recognise(item)
         except Exception as exc:  # a bug in one recogniser must not drop the notice
             # The reason names the error in one line; the traceback is for --debug logging only.
             log.debug("recogniser %s failed on %s", recognise, item.source, exc_info=True)
-            return common.build(
-                item,
-                agency=None,
-                kind="advisory",
-                text=item.text,
-                status="unparsed",
-                reason=f"recogniser error ({type(exc).__name__}); please report it",
-            )
+            failures.append(f"recogniser error ({type(exc).__name__}); please report it")
+            continue
         if notice is not None:
-            return notice
-    raise AssertionError("the generic recogniser always answers")  # pragma: no cover
+            readings.append((evidence.weigh(recognise, notice, words, found), notice))
+    if not readings:
+        return common.build(
+            item,
+            agency=None,
+            kind="advisory",
+            text=item.text,
+            status="unparsed",
+            reason=failures[0] if failures else generic.NOT_UNDERSTOOD,
+        )
+    notice = evidence.choose(readings, failures)
+    signed = [name for chain in credits.chains(words) for name in chain.photographers]
+    notice = evidence.complete(notice, found, signed)
+    return _unread_language(notice)
+
+
+_SPACES = re.compile(r"[\t\xa0\u2007\u202f\u3000\u200b\ufeff]")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+
+
+def plain_layout(text: str) -> str:
+    """The words laid out plainly: one kind of line end and of space, reply quoting and hard
+    wraps undone, so that a notice reads the same from a file, a forwarded e-mail or a re-sent
+    caption. Paragraph breaks (blank lines) are kept: the recognisers need them."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    lines = text.split("\n")
+    filled = [line for line in lines if line.strip()]
+    if filled and sum(1 for line in filled if line.lstrip().startswith(">")) * 5 >= len(filled) * 4:
+        text = _QUOTE.sub("", text)  # a quoted notice: every line "> "-marked
+        lines = text.split("\n")
+    return "\n".join(_unwrap(lines))
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join lines a mailer or editor wrapped at a fixed width (72, 76, 80 columns).
+
+    Only text that looks hard-wrapped (several lines, none longer than 100 characters) is
+    touched, and a line is joined to the next only when it is long, so short lines such as
+    "MANDATORY KILL" or a signature keep their own line.
+    """
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    if len(lengths) < 3 or max(lengths) > 100:
+        return lines
+    width = max(lengths)
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining and line.strip():
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+        joining = bool(line.strip()) and len(line.rstrip()) >= max(width - 20, width * 0.7)
+    return out
+
+
+def _unread_language(notice: Notice) -> Notice:
+    """A notice in a language no recogniser reads goes to a person, with its language."""
+    if notice.status != "unparsed" or notice.language in facts.RECOGNISED_LANGUAGES:
+        return notice
+    return _replace(
+        notice,
+        status="needs_review",
+        reason=f"notice in {facts.language_name(notice.language)} ({notice.language}), which no "
+        "recogniser reads: a person must read it",
+    )
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest import facts
+from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Correction, Event, Notice, nfc
 
@@ -44,11 +45,30 @@ _AFP = re.compile(r"\bAFP\b")
 _SIGN_OFF = re.compile(r"/\s*AFP(?:\s+PHOTO)?\s*/\s*(?P<name>[^/\n]+?)\s*(?:/|$)")
 _AFP_ID = re.compile(r"\b000_[A-Z0-9]{5,12}\b")
 _CORRECTS_LINE = re.compile(r"^\s*CORRECTS?\s[^\n]*?(?:\.\s+|\n|$)")
+# The credit line a distributor appends after the boilerplate, on the same paragraph.
+_CREDIT_AFTER = re.compile(
+    r"\s*\((?:Photo\s+)?credit\s+should\s+read[^()]{1,160}\)"
+    r"|[ \t]*(?:Photo\s+)?credit\s+should\s+read[^()\n]{1,160}",
+    re.I,
+)
 # The last sentence of AFP's boilerplate; the notice ends with it when it is there.
 _BOILERPLATE_END = re.compile(
-    r"(?:further information you may require|information complémentaire)[^.]*\.|"
-    r"thank you (?:very much )?for your understanding\.",
+    r"(?:further\s+information\s+you\s+may\s+require|information\s+complémentaire)[^.]*\.|"
+    r"thank\s+you\s+(?:very\s+much\s+)?for\s+your\s+understanding\.",
     re.I,
+)
+
+
+#: AFP's own words, for weighing this reading against the others' (wirefix.ingest.evidence).
+SIGNALS = (
+    Signal(_BOILERPLATE_START, 0.4, "AFP's correction boilerplate"),
+    Signal(
+        re.compile(r"\bAFP\s+systems\b|systèmes\s+de\s+l'AFP|sistemas\s+de\s+(?:la\s+)?AFP", re.I),
+        0.3,
+        "names AFP's systems",
+    ),
+    Signal(_AFP_ID, 0.3, "an AFP photo number"),
+    Signal(_SIGN_OFF, 0.2, "an AFP caption sign-off"),
 )
 
 
@@ -98,6 +118,9 @@ def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
     caption = text[para_start:boiler_start]
     end_m = _BOILERPLATE_END.search(text, boiler_start)
     end = end_m.end() if end_m else len(text)
+    credit = _CREDIT_AFTER.match(text, end)
+    if credit:  # "(Photo credit should read X/AFP/Getty Images)": the notice's last words
+        end = credit.end()
     return caption, text[para_start:end]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest import facts
+from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice, nfc
 
@@ -35,6 +36,14 @@ _TRANSMITTED = re.compile(
     re.I,
 )
 _SIGN_OFF = re.compile(r"\(AP\s+Photo/(?P<name>[^,)\n]+?)(?:,\s*[^)\n]*)?\)")
+
+
+#: AP's own words, for weighing this reading against the others' (wirefix.ingest.evidence).
+SIGNALS = (
+    Signal(_TRANSMITTED, 0.4, "an AP transmission reference"),
+    Signal(_SIGN_OFF, 0.3, "an AP caption sign-off"),
+    Signal(re.compile(r"\bAssociated\s+Press\b"), 0.2, "names the Associated Press"),
+)
 
 
 def recognise(item: NoticeText) -> Notice | None:

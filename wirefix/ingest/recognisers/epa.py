@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice
 
@@ -21,6 +22,10 @@ _KILL = re.compile(
 _CORRECTION = re.compile(r"\bCORRECT(?:ION|S|ED|ING)\b|\bshould\s+read\b|\bREFILE\b", re.I)
 _ADVISORY = re.compile(r"\bATTENTION\s+EDITOR|\bEDITORIAL\s+USE\s+ONLY\b|\bADVISORY\b", re.I)
 _SIGN_OFF = re.compile(r"\bEPA(?:-EFE)?/(?P<name>[^\n/.(]+?)(?:\s*$|\s*/|\.\s|\n|\s*\()", re.M)
+
+
+#: EPA's own words, for weighing this reading against the others' (wirefix.ingest.evidence).
+SIGNALS = (Signal(_SIGN_OFF, 0.4, "an EPA caption sign-off"),)
 
 
 def recognise(item: NoticeText) -> Notice | None:

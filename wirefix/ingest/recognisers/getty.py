@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Correction, Notice, nfc
 
@@ -32,6 +33,13 @@ _CREDIT = re.compile(
 _ASSET_ID = re.compile(
     r"\bAsset\s*ID\s*[:#]?\s*(?P<a>\d{6,12})\b|gettyimages\.[a-z.]+/detail/[^\s/]+/[^\s/]+/(?P<b>\d{6,12})",
     re.I,
+)
+
+
+#: Getty's own words, for weighing this reading against the others' (wirefix.ingest.evidence).
+SIGNALS = (
+    Signal(_ASSET_ID, 0.4, "a Getty AssetID"),
+    Signal(re.compile(r"Photo\s+by\s+[^()\n/]{2,60}/Getty\s+Images"), 0.2, "a Getty staff credit"),
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice
 
@@ -30,6 +31,14 @@ _CORRECTED = re.compile(r"^\s*(?:CORRECTED|CORRECTION)\b|\bedStat:C\b", re.M)
 _ADVISORY = re.compile(r"\bADVISORY\b|\bEDITOR'?S\s+NOTE\b|\bATTENTION\s+EDITORS\b", re.I)
 _USN = re.compile(r"\b(?=[A-Z0-9]*\d)(?:RC[A-Z0-9]{10}|RTS[A-Z0-9]{5,6}|RTX[A-Z0-9]{4,6})\b")
 _SIGN_OFF = re.compile(r"\bREUTERS/(?P<name>[^\n/.(]+?)(?:\s*\(|\s*$|\s*/|\.\s|\n)", re.M)
+
+
+#: Reuters' own words, for weighing this reading against the others' (wirefix.ingest.evidence).
+SIGNALS = (
+    Signal(_USN, 0.4, "a Reuters USN"),
+    Signal(_SIGN_OFF, 0.3, "a Reuters caption sign-off"),
+    Signal(re.compile(r"\bPICTURE\s+KILL\b|\bREFILE\b"), 0.2, "Reuters' kill or refile wording"),
+)
 
 
 def recognise(item: NoticeText) -> Notice | None:

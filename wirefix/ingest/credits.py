@@ -1,0 +1,258 @@
+"""Credit lines: who took the photo, which agency made it and which ones carried it.
+
+A news photo's credit names a chain, originator first and the distributors after it:
+"MOHAMAD ABAZEED/AFP/Getty Images", "(Photo by X/AFP via Getty Images)", "REUTERS/X/Alamy",
+"(AP Photo/X)", "EPA-EFE/X", an AFP caption's sign-off "/ AFP / X /". A notice names its credit
+chain in those words ("Photo credit should read X/AFP/Getty Images"), and the chain tells the
+originator (AFP, which issued the notice) from the distributors (Getty Images, which only carried
+it). Without that, whoever redistributes a photo would look like its author, and a file credited
+to the originator would look like another agency's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from wirefix.model import nfc
+
+# Canonical agency name -> the words that name it in a credit segment (whole segment, any case).
+AGENCY_ALIASES: dict[str, tuple[str, ...]] = {
+    "AFP": ("afp", "afp photo", "agence france-presse", "agence france presse", "afp/pool"),
+    "AP": ("ap", "ap photo", "ap images", "associated press", "the associated press"),
+    "Reuters": ("reuters", "thomson reuters", "reuters photo"),
+    "Getty Images": ("getty images", "getty", "getty images news", "getty images sport"),
+    "EPA": ("epa", "epa-efe", "epa images", "european pressphoto agency"),
+    "EFE": ("efe", "agencia efe"),
+    "PA": ("pa", "pa images", "pa wire", "pa media", "press association"),
+    "dpa": ("dpa", "dpa picture alliance", "picture alliance", "picture-alliance"),
+    "ANSA": ("ansa",),
+    "Anadolu": ("anadolu", "anadolu agency", "anadolu ajansi"),
+    "Xinhua": ("xinhua", "xinhua news agency"),
+    "Kyodo": ("kyodo", "kyodo news"),
+    "Yonhap": ("yonhap",),
+    "TASS": ("tass", "itar-tass"),
+    "Sipa": ("sipa", "sipa press", "sipa usa"),
+    "Alamy": ("alamy", "alamy live news", "alamy stock photo"),
+    "Shutterstock": ("shutterstock", "rex", "rex features", "rex/shutterstock"),
+    "ZUMA Press": ("zuma", "zuma press", "zuma wire", "zumapress"),
+    "Corbis": ("corbis",),
+    "Newscom": ("newscom",),
+    "NurPhoto": ("nurphoto",),
+    "SOPA Images": ("sopa images", "sopa images/lightrocket"),
+    "LightRocket": ("lightrocket",),
+    "Bloomberg": ("bloomberg",),
+    "ABACA": ("abaca", "abacapress"),
+    "Imagn": ("imagn", "usa today sports"),
+    "ANP": ("anp",),
+    "Belga": ("belga",),
+    "Keystone": ("keystone", "keystone-sda"),
+    "APA": ("apa", "apa-picturedesk"),
+    "TT": ("tt", "tt news agency"),
+    "NTB": ("ntb", "ntb scanpix"),
+    "Ritzau Scanpix": ("ritzau", "ritzau scanpix"),
+    "Lehtikuva": ("lehtikuva",),
+    "PAP": ("pap",),
+    "AAP": ("aap", "aap image"),
+    "The Canadian Press": ("cp", "the canadian press", "canadian press"),
+    "Jiji Press": ("jiji", "jiji press"),
+    "UPI": ("upi",),
+    "Sputnik": ("sputnik", "ria novosti"),
+    "Agência Brasil": ("agência brasil", "agencia brasil"),
+    "LUSA": ("lusa",),
+    "WENN": ("wenn",),
+}
+_ALIAS = {alias: name for name, aliases in AGENCY_ALIASES.items() for alias in aliases}
+
+# Agencies that sell other agencies' photos: after another agency in a chain they are
+# distributors; alone ("Photo by X/Getty Images") they are the originator.
+DISTRIBUTORS = {"Getty Images", "Alamy", "Shutterstock", "ZUMA Press", "Corbis", "Newscom", "Sipa"}
+
+# Words a name segment never is: a credit's surrounding prose ("Photo credit should read").
+_NOT_A_NAME = {
+    "the", "a", "an", "and", "or", "of", "photo", "photos", "picture", "credit", "by", "via",
+    "handout", "file", "pool", "this", "that", "please", "caption", "correction",
+}  # fmt: skip
+
+_SEGMENT_WORD = r"[^\s/()\[\],;:]+"
+# Up to six slash-separated segments (the outer ones may run into prose), at least one slash.
+_CHAIN = re.compile(
+    rf"(?P<chain>(?:{_SEGMENT_WORD}(?:[ \t]+{_SEGMENT_WORD}){{0,12}})?"
+    rf"(?:[ \t]*/[ \t]*(?:{_SEGMENT_WORD}(?:[ \t]+{_SEGMENT_WORD}){{0,12}})?){{1,5}})"
+)
+_SHOULD_READ = re.compile(
+    r"(?:photo\s+)?credit\b[^.()\n]{0,30}?\bshould\s+(?:read|be)\s*:?\s*(?P<credit>[^()\n]{3,160}?)"
+    r"\s*(?:\)|$|\n|\.(?:\s|$)|,\s+(?:not|instead\s+of|rather\s+than)\b)",
+    re.I,
+)
+_VIA = re.compile(r"\s+via\s+", re.I)
+_LEAD_IN = re.compile(r"^(?:\(?\s*(?:photo|photos|picture|image)\s+(?:by|:)\s*)", re.I)
+
+
+def agency_name(segment: str) -> str | None:
+    """The canonical agency a credit segment names ("AFP PHOTO" -> AFP), else None."""
+    key = " ".join(segment.casefold().replace("’", "'").split()).strip(" .-")
+    return _ALIAS.get(key)
+
+
+@dataclass(frozen=True)
+class CreditChain:
+    """One credit as the words give it: photographer(s), originator, distributors."""
+
+    raw: str
+    photographers: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)  # in the order the credit names them
+    should_read: bool = False  # the notice says this is what the credit must read
+    start: int = 0
+
+    @property
+    def originator(self) -> str | None:
+        """The first agency that is not a mere distributor, else the first agency."""
+        makers = [a for a in self.agencies if a not in DISTRIBUTORS]
+        if makers:
+            return makers[0]
+        return self.agencies[0] if self.agencies else None
+
+    @property
+    def distributors(self) -> list[str]:
+        origin = self.originator
+        return [a for a in self.agencies if a != origin]
+
+    @property
+    def photographer(self) -> str | None:
+        return self.photographers[0] if self.photographers else None
+
+
+# Lower-case particles inside people's names ("Remko de Waal", "Ahmad al-Rubaye").
+_PARTICLES = {"de", "da", "das", "do", "dos", "van", "der", "den", "von", "le", "la", "del",
+              "di", "du", "al", "el", "bin", "ibn", "ter", "y", "e", "zu"}  # fmt: skip
+
+
+def _is_name(words: list[str]) -> bool:
+    if not 1 <= len(words) <= 5:
+        return False
+    if all(w.casefold().strip(".") in _NOT_A_NAME for w in words):
+        return False
+    capitalised = all(
+        w[:1].isupper() or not w[:1].isalpha() or w.casefold() in _PARTICLES for w in words
+    )
+    return capitalised and words[0][:1].isupper() and any(ch.isalpha() for w in words for ch in w)
+
+
+def _edge_words(segment: str, first: bool) -> list[str]:
+    """The capitalised words at a chain's outer edge: "Photo by JOHN DOE" -> [JOHN, DOE]."""
+    words = segment.split()
+    picked: list[str] = []
+    for word in reversed(words) if first else words:
+        particle = word.casefold() in _PARTICLES and bool(picked)
+        if particle:
+            picked.append(word)
+            continue
+        if not (word[:1].isupper() or word[:1].isdigit()) or word.endswith((".", "!", "?")):
+            if not first and word[:1].isupper() and not picked:
+                picked.append(word.rstrip(".!?"))
+            break
+        if picked and len(word) > 1 and word.isupper() != picked[0].isupper():
+            break  # "Ahmed Jadallah TPX IMAGES OF THE DAY": the name ends where the case does
+        picked.append(word)
+    while picked and picked[-1].casefold() in _PARTICLES:
+        picked.pop()
+    return list(reversed(picked)) if first else picked
+
+
+def _parse(raw: str, start: int, should_read: bool = False) -> CreditChain | None:
+    segments = [
+        _LEAD_IN.sub("", piece).strip() for part in raw.split("/") for piece in _VIA.split(part)
+    ]
+    agencies: list[str] = []
+    names: list[str] = []
+    last = len(segments) - 1
+    for n, segment in enumerate(segments):
+        if not segment:
+            continue
+        agency = agency_name(segment)
+        if agency is None and n in (0, last) and not should_read:
+            # The outer segments run into the caption's prose: keep only the name-like edge.
+            edge = _edge_words(segment, first=n == 0)
+            agency = agency_name(" ".join(edge))
+            segment = " ".join(edge)
+        elif agency is None and n == 0 and should_read:
+            segment = " ".join(_edge_words(segment, first=True)) or segment
+        if agency:
+            if agency not in agencies:
+                agencies.append(agency)
+            continue
+        words = segment.split()
+        if _is_name(words):
+            names.append(nfc(" ".join(words)))
+    if not agencies:
+        return None
+    return CreditChain(
+        raw=nfc(" ".join(raw.split())).strip(" /"),
+        photographers=names,
+        agencies=agencies,
+        should_read=should_read,
+        start=start,
+    )
+
+
+def chains(text: str) -> list[CreditChain]:
+    """Every credit chain in `text`: "should read" credits first, then in the order written."""
+    text = text[:100_000]
+    found: list[CreditChain] = []
+    taken: list[tuple[int, int]] = []
+    for m in _SHOULD_READ.finditer(text):
+        credit = m.group("credit").strip()
+        chain = _parse(credit, m.start("credit"), should_read=True)
+        if chain is None and agency_name(credit):
+            chain = CreditChain(raw=credit, agencies=[agency_name(credit) or credit],
+                                should_read=True, start=m.start("credit"))  # fmt: skip
+        if chain:
+            found.append(chain)
+            taken.append(m.span())
+    for m in _CHAIN.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        chain = _parse(m.group("chain"), m.start())
+        if chain:
+            found.append(chain)
+    return found
+
+
+@dataclass(frozen=True)
+class Credits:
+    """What all of a notice's credit chains say together."""
+
+    originator: str | None = None
+    distributors: list[str] = field(default_factory=list)
+    photographer: str | None = None
+    credit_line: str | None = None  # the credit the notice says is right
+    conflicting_originators: list[str] = field(default_factory=list)
+
+
+def read_credits(text: str) -> Credits:
+    """The originator, distributors and photographer the notice's credits agree on.
+
+    "Should read" credits count first (they are the agency's word on the credit); when chains
+    name different originators, the first wins and the others are reported, not dropped.
+    """
+    found = chains(text)
+    if not found:
+        return Credits()
+    ordered = sorted(found, key=lambda c: (not c.should_read, c.start))
+    origins = list(dict.fromkeys(c.originator for c in ordered if c.originator))
+    originator = origins[0] if origins else None
+    distributors: list[str] = []
+    for c in ordered:
+        for agency in c.agencies:
+            if agency != originator and agency not in distributors and agency in DISTRIBUTORS:
+                distributors.append(agency)
+    should = next((c for c in ordered if c.should_read), None)
+    photographer = next((c.photographer for c in ordered if c.photographer), None)
+    return Credits(
+        originator=originator,
+        distributors=distributors,
+        photographer=photographer,
+        credit_line=should.raw if should else None,
+        conflicting_originators=[o for o in origins[1:] if o not in DISTRIBUTORS],
+    )
