@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from wirefix.agencies import agencies_in, same_agency
 from wirefix.model import Candidate, Evidence, IndexedFile, Notice, nfc
 from wirefix.storage.files import norm_name
 from wirefix.tagmap import file_stem, norm_key
@@ -144,11 +145,15 @@ def _score(notice: Notice, file: IndexedFile, config: MatchConfig) -> Candidate:
         add("photographer", f"byline is {notice.photographer}")
 
     credits = file.fields.get("credit", []) + file.fields.get("source", [])
-    if notice.agency and credits:
-        if any(notice.agency.casefold() in v.casefold() for v in credits):
-            add("agency", f"credit/source names {notice.agency}")
-        else:
-            add("other_agency", f"credited to {credits[0]}, not {notice.agency}")
+    ours = notice.agencies  # the originator and every distributor that carried the photo
+    if ours and credits:
+        named = _agencies_credited(credits)
+        hit = next((a for a in ours if any(same_agency(a, n) for n in named)), None)
+        if hit:
+            role = "originator" if hit == notice.agency else "distributor"
+            add("agency", f"credit/source names {hit} (the notice's {role})")
+        elif named:
+            add("other_agency", f"credited to {credits[0]}, not {' or '.join(ours)}")
 
     dates = sorted(set(file.fields.get("date", [])))
     if notice.event.date and dates and not any(c.field == "date" for c in notice.corrections):
@@ -185,7 +190,7 @@ def _decide(
     if notice.kind == "correction" and "erroneous_value" not in names:
         decision, cap = "no", "does not carry the erroneous value: already right or not concerned"
     elif not identified and "other_agency" in names:
-        decision, cap = "no", f"credited to another agency than {notice.agency}"
+        decision, cap = "no", f"credited to another agency than {' or '.join(notice.agencies)}"
     elif decision == "auto" and not identified and not event:
         decision, cap = "review", _NO_STRONG_EVIDENCE
     if decision == "auto" and notice.status != "parsed":
@@ -212,6 +217,18 @@ def _reused_identifiers(candidates: list[Candidate]) -> None:
             if c.decision == "auto":
                 c.decision = "review"
                 c.capped_by = "identifier on photos of different dates; the notice gives none"
+
+
+def _agencies_credited(credits: list[str]) -> list[str]:
+    """The agencies a file's credit and source fields name, canonical ("AFP PHOTO" -> AFP); a
+    credit naming no agency wirefix knows ("Staff", "Jane Doe Photography") stays as written,
+    so it still counts as someone else's credit."""
+    named: list[str] = []
+    for value in credits:
+        named.extend(a for a in agencies_in(value) if a not in named)
+        if not agencies_in(value) and value.strip():
+            named.append(value.strip())
+    return named
 
 
 def _erroneous_carriers(notice: Notice, file: IndexedFile) -> list[str]:

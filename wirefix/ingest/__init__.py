@@ -62,6 +62,8 @@ def parse_text(item: NoticeText) -> Notice:
     notice = evidence.choose(readings, failures)
     signed = [name for chain in credits.chains(words) for name in chain.photographers]
     notice = evidence.complete(notice, found, signed)
+    if item.page is not None:
+        notice = _replace(notice, page=item.page)
     return _unread_language(notice)
 
 

@@ -14,59 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from wirefix.agencies import DISTRIBUTORS, agency_name
 from wirefix.model import nfc
-
-# Canonical agency name -> the words that name it in a credit segment (whole segment, any case).
-AGENCY_ALIASES: dict[str, tuple[str, ...]] = {
-    "AFP": ("afp", "afp photo", "agence france-presse", "agence france presse", "afp/pool"),
-    "AP": ("ap", "ap photo", "ap images", "associated press", "the associated press"),
-    "Reuters": ("reuters", "thomson reuters", "reuters photo"),
-    "Getty Images": ("getty images", "getty", "getty images news", "getty images sport"),
-    "EPA": ("epa", "epa-efe", "epa images", "european pressphoto agency"),
-    "EFE": ("efe", "agencia efe"),
-    "PA": ("pa", "pa images", "pa wire", "pa media", "press association"),
-    "dpa": ("dpa", "dpa picture alliance", "picture alliance", "picture-alliance"),
-    "ANSA": ("ansa",),
-    "Anadolu": ("anadolu", "anadolu agency", "anadolu ajansi"),
-    "Xinhua": ("xinhua", "xinhua news agency"),
-    "Kyodo": ("kyodo", "kyodo news"),
-    "Yonhap": ("yonhap",),
-    "TASS": ("tass", "itar-tass"),
-    "Sipa": ("sipa", "sipa press", "sipa usa"),
-    "Alamy": ("alamy", "alamy live news", "alamy stock photo"),
-    "Shutterstock": ("shutterstock", "rex", "rex features", "rex/shutterstock"),
-    "ZUMA Press": ("zuma", "zuma press", "zuma wire", "zumapress"),
-    "Corbis": ("corbis",),
-    "Newscom": ("newscom",),
-    "NurPhoto": ("nurphoto",),
-    "SOPA Images": ("sopa images", "sopa images/lightrocket"),
-    "LightRocket": ("lightrocket",),
-    "Bloomberg": ("bloomberg",),
-    "ABACA": ("abaca", "abacapress"),
-    "Imagn": ("imagn", "usa today sports"),
-    "ANP": ("anp",),
-    "Belga": ("belga",),
-    "Keystone": ("keystone", "keystone-sda"),
-    "APA": ("apa", "apa-picturedesk"),
-    "TT": ("tt", "tt news agency"),
-    "NTB": ("ntb", "ntb scanpix"),
-    "Ritzau Scanpix": ("ritzau", "ritzau scanpix"),
-    "Lehtikuva": ("lehtikuva",),
-    "PAP": ("pap",),
-    "AAP": ("aap", "aap image"),
-    "The Canadian Press": ("cp", "the canadian press", "canadian press"),
-    "Jiji Press": ("jiji", "jiji press"),
-    "UPI": ("upi",),
-    "Sputnik": ("sputnik", "ria novosti"),
-    "Agência Brasil": ("agência brasil", "agencia brasil"),
-    "LUSA": ("lusa",),
-    "WENN": ("wenn",),
-}
-_ALIAS = {alias: name for name, aliases in AGENCY_ALIASES.items() for alias in aliases}
-
-# Agencies that sell other agencies' photos: after another agency in a chain they are
-# distributors; alone ("Photo by X/Getty Images") they are the originator.
-DISTRIBUTORS = {"Getty Images", "Alamy", "Shutterstock", "ZUMA Press", "Corbis", "Newscom", "Sipa"}
 
 # Words a name segment never is: a credit's surrounding prose ("Photo credit should read").
 _NOT_A_NAME = {
@@ -87,12 +36,6 @@ _SHOULD_READ = re.compile(
 )
 _VIA = re.compile(r"\s+via\s+", re.I)
 _LEAD_IN = re.compile(r"^(?:\(?\s*(?:photo|photos|picture|image)\s+(?:by|:)\s*)", re.I)
-
-
-def agency_name(segment: str) -> str | None:
-    """The canonical agency a credit segment names ("AFP PHOTO" -> AFP), else None."""
-    key = " ".join(segment.casefold().replace("’", "'").split()).strip(" .-")
-    return _ALIAS.get(key)
 
 
 @dataclass(frozen=True)

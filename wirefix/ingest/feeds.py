@@ -168,7 +168,10 @@ def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetche
         raise SourceError(f"{url}: could not connect ({_cause(exc)})") from exc
     except requests.exceptions.RequestException as exc:
         raise SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}") from exc
-    suffix = ".json" if "json" in ctype else ".xml" if "xml" in ctype else ""
+    suffix = (
+        ".html" if "html" in ctype else ".json" if "json" in ctype else ".xml" if "xml" in ctype
+        else ""
+    )  # fmt: skip
     return Fetched(url, read_bytes(bytes(body), url, suffix), validators, state)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest.html_text import html_to_text
 from wirefix.ingest.mail import MailError, read_email
+from wirefix.ingest.page import looks_like_html, read_page
 from wirefix.ingest.recognisers import NoticeText
 from wirefix.ingest.structured import (
     FeedError,
@@ -31,6 +32,7 @@ MAX_EMAIL_BYTES = 64 * 1024 * 1024
 
 __all__ = ["SourceError", "expand", "html_to_text", "is_url", "read_file", "read_notices"]
 
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".png", ".heic", ".webp", ".dng", ".psd"}
 
 # Where a re-sent image carries its caption and identifiers (ExifTool group-1 names).
@@ -120,6 +122,9 @@ def read_notices(path: Path, exiftool: ExifTool | None = None) -> list[NoticeTex
 def read_bytes(data: bytes, source: str, suffix: str = "") -> list[NoticeText]:
     """Notices from a document's bytes (a file's, or a feed response's)."""
     try:
+        if suffix in HTML_SUFFIXES or (suffix not in (".eml", ".txt", ".xml", ".json")
+                                       and looks_like_html(data)):  # fmt: skip
+            return read_page(data, source, source if is_url(source) else None)
         if suffix == ".xml" or (suffix not in (".eml", ".txt") and looks_like_xml(data)):
             return parse_newsml(data, source)
         if suffix == ".json" or (suffix not in (".eml", ".txt") and looks_like_json(data)):

@@ -123,6 +123,7 @@ class Database(FileIndex):
             row = NoticeRow(
                 content_hash=digest,
                 agency=notice.agency,
+                distributors=list(notice.distributors),
                 kind=notice.kind,
                 status=notice.status,
                 source=notice.source,

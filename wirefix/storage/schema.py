@@ -31,7 +31,9 @@ class NoticeRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    agency: Mapped[str | None] = mapped_column(String(64))
+    agency: Mapped[str | None] = mapped_column(String(64))  # the photo's originator
+    # The agencies that carried the photo (Getty Images for "X/AFP/Getty Images").
+    distributors: Mapped[list | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(Text)

@@ -1,8 +1,10 @@
 """Per-agency notice recognisers behind one small interface.
 
 A recogniser looks at a notice's text and either returns the `Notice` it reads there or `None`.
-They are tried in `RECOGNISERS` order; the generic fallback comes last and always answers, so no
-notice is dropped: what nobody understood is stored as `unparsed` with the reason.
+Every recogniser is asked; `wirefix.ingest.evidence` weighs their readings (each module's
+`SIGNALS`: the agency's own wording) and the best-supported one is the notice. The generic
+fallback always answers, so no notice is dropped: what nobody understood is stored as
+`unparsed` with the reason.
 
 Adding an agency is adding one module with a `recognise` function and one line below.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from wirefix.model import Notice
+from wirefix.model import Notice, PublishedPage
 
 
 @dataclass
@@ -27,6 +29,8 @@ class NoticeText:
     identifiers: dict[str, str] = field(default_factory=dict)  # from the carrier's metadata
     # e.g. an image's byline / city; a feed item's pubstatus, signals, provider, language
     metadata: dict[str, str] = field(default_factory=dict)
+    # The published page the words were found on (a news site's article): a copy to be fixed.
+    page: PublishedPage | None = None
 
 
 class Recogniser(Protocol):
@@ -34,9 +38,8 @@ class Recogniser(Protocol):
 
 
 def recognisers() -> list[Recogniser]:
-    """In order: feed status first (it is the agency's own machine-readable word), Getty before
-    AFP (Getty redistributes "AFP via Getty Images" photos under its own notices), the generic
-    fallback last."""
+    """Every recogniser; each reads the notice and `wirefix.ingest.evidence` weighs the readings,
+    so the order matters only to break an exact tie (feed status, then agencies, generic last)."""
     from wirefix.ingest.recognisers import afp, ap, epa, feed, generic, getty, reuters
 
     return [
