@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_9cc2b0cbab66e857.txt"
+SEED = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_9cc2b0cbab66e857.txt"
+)
 
 
 def seed_text() -> str:
