@@ -163,3 +163,65 @@ def test_newsml_items_never_crash(body: str, status: str, signal: str) -> None:
         return
     for item in items:
         assert_sound(parse_text(item), item)
+
+
+# -- layout: the same words laid out differently read the same facts (issue 13) -------------
+
+
+def _layouts() -> st.SearchStrategy[list[str]]:
+    return st.lists(
+        st.sampled_from(["double", "nbsp", "wrap", "crlf", "quote", "trailing"]),
+        unique=True,
+        max_size=4,
+    )
+
+
+def _lay_out(text: str, how: list[str], width: int) -> str:
+    import textwrap
+
+    if "double" in how:
+        text = text.replace(" ", "  ")
+    if "nbsp" in how:
+        text = text.replace(". ", ".\xa0").replace(" [", "\xa0[")
+    if "wrap" in how:
+        text = "\n\n".join(textwrap.fill(p, width) for p in text.split("\n\n"))
+    if "trailing" in how:
+        text = "\n".join(line + "  " for line in text.split("\n"))
+    if "quote" in how:
+        text = "\n".join("> " + line for line in text.split("\n"))
+    if "crlf" in how:
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+def _facts(n: Notice) -> tuple[object, ...]:
+    return (
+        n.agency, n.distributors, n.kind, n.language, n.status, n.corrections, n.identifiers,
+        n.event, n.photographer, n.credit_line, n.caption, n.content_hash,
+    )  # fmt: skip
+
+
+def _layout_notices() -> list[str]:
+    import seed
+    from conftest import ROOT
+
+    fixtures = ROOT / "tests" / "fixtures" / "notices"
+    texts = [
+        seed.caption(),
+        (ROOT / "samples" / "notices" / "afp-daraa-correction.txt").read_text(),
+    ]
+    for name in ("afp-correction-fr.txt", "getty-credit-correction.txt", "ap-corrects.txt",
+                 "reuters-refile-pair.txt", "afp-kill-en.txt"):  # fmt: skip
+        texts.append((fixtures / name).read_text(encoding="utf-8"))
+    return texts
+
+
+@FAST
+@given(how=_layouts(), width=st.integers(min_value=60, max_value=79), which=st.integers(0, 6))
+def test_layout_does_not_change_the_facts(how: list[str], width: int, which: int) -> None:
+    text = _layout_notices()[which]
+    plain = parse_text(NoticeText(text=text, source="plain", source_kind="text"))
+    laid = parse_text(
+        NoticeText(text=_lay_out(text, how, width), source="laid", source_kind="text")
+    )
+    assert _facts(laid) == _facts(plain), how

@@ -77,33 +77,41 @@ def plain_layout(text: str) -> str:
     caption. Paragraph breaks (blank lines) are kept: the recognisers need them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
-    lines = text.split("\n")
-    filled = [line for line in lines if line.strip()]
+    text = re.sub(r" +\n", "\n", text)
+    filled = [line for line in text.split("\n") if line.strip()]
     if filled and sum(1 for line in filled if line.lstrip().startswith(">")) * 5 >= len(filled) * 4:
         text = _QUOTE.sub("", text)  # a quoted notice: every line "> "-marked
-        lines = text.split("\n")
-    return "\n".join(_unwrap(lines))
+    text = "\n".join(_unwrap(text.split("\n")))
+    return re.sub(r" {2,}", " ", text)
 
 
 def _unwrap(lines: list[str]) -> list[str]:
     """Join lines a mailer or editor wrapped at a fixed width (72, 76, 80 columns).
 
     Only text that looks hard-wrapped (several lines, none longer than 100 characters) is
-    touched, and a line is joined to the next only when it is long, so short lines such as
-    "MANDATORY KILL" or a signature keep their own line.
+    touched, and a line is joined to the next only when the next line's first word would not
+    have fitted on it: that is why the line was broken. Short lines such as "MANDATORY KILL"
+    or a signature keep their own line.
     """
-    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    lengths = [len(line) for line in lines if line.strip()]
     if len(lengths) < 3 or max(lengths) > 100:
         return lines
     width = max(lengths)
     out: list[str] = []
-    joining = False
-    for line in lines:
-        if joining and line.strip():
-            out[-1] = out[-1].rstrip() + " " + line.strip()
+    for n, line in enumerate(lines):
+        previous = lines[n - 1] if n else ""
+        wrapped = (
+            bool(out)
+            and bool(line.strip())
+            and bool(previous.strip())
+            and len(previous) + 1 + len(line.split()[0]) > width
+        )
+        if wrapped:
+            # "KIM HONG-" / "JEE": a wrap at a name's hyphen joins without a space.
+            glue = "" if re.search(r"\w-$", out[-1]) else " "
+            out[-1] = out[-1] + glue + line.strip()
         else:
             out.append(line)
-        joining = bool(line.strip()) and len(line.rstrip()) >= max(width - 20, width * 0.7)
     return out
 
 
