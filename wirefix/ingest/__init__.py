@@ -76,12 +76,13 @@ def plain_layout(text: str) -> str:
     wraps undone, so that a notice reads the same from a file, a forwarded e-mail or a re-sent
     caption. Paragraph breaks (blank lines) are kept: the recognisers need them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
-    text = re.sub(r" +\n", "\n", text)
     filled = [line for line in text.split("\n") if line.strip()]
     if filled and sum(1 for line in filled if line.lstrip().startswith(">")) * 5 >= len(filled) * 4:
         text = _QUOTE.sub("", text)  # a quoted notice: every line "> "-marked
-    text = "\n".join(_unwrap(text.split("\n")))
+    # Wraps are undone before spaces are touched: a wrapping mailer counted the spaces it saw.
+    text = "\n".join(_unwrap([line.rstrip(" ") for line in text.split("\n")]))
+    text = _SPACES.sub(" ", text)
+    text = re.sub(r" +\n", "\n", text)
     return re.sub(r" {2,}", " ", text)
 
 
@@ -104,7 +105,8 @@ def _unwrap(lines: list[str]) -> list[str]:
             bool(out)
             and bool(line.strip())
             and bool(previous.strip())
-            and len(previous) + 1 + len(line.split()[0]) > width
+            # A slack of two columns for the spaces a mailer drops at the break.
+            and len(previous) + 1 + len(line.lstrip(" ").split(" ")[0]) > width - 2
         )
         if wrapped:
             # "KIM HONG-" / "JEE": a wrap at a name's hyphen joins without a space.

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from wirefix.agencies import agencies_in
 from wirefix.ingest.credits import Credits, agency_name
 from wirefix.model import Correction, Notice, Reading, nfc
 
@@ -134,6 +135,30 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def _field_of(c: Correction, signed: list[str], text: str) -> str:
+    """The field of a pair the words did not name ("[X] instead of [Y]"): a byline when the
+    name is the caption's sign-off or the notice speaks of the photographer, a credit when both
+    sides are credit lines ("X/AFP/Getty Images")."""
+    if c.field != "other":
+        return c.field
+    if any(_same(c.corrected, s) or _same(c.erroneous, s) for s in signed):
+        return "byline"
+    if agencies_in(c.corrected) and agencies_in(c.erroneous) and "/" in c.corrected + c.erroneous:
+        return "credit"
+    person = not any(ch.isdigit() for ch in c.corrected + c.erroneous)
+    if person and _PHOTOGRAPHER_WORDS.search(text):
+        return "byline"
+    return "other"
+
+
+# Words that say a notice is about who took the photo (not "name", which names anything).
+_PHOTOGRAPHER_WORDS = re.compile(
+    r"photographer|\bbyline|\bby-line|fot[oó]grafo|Fotograf|fotograaf|photographe|摄影|署名|"
+    r"\bfirmat[ao]\b|사진기자|カメラマン",
+    re.I,
+)
+
+
 def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
     """Originator, distributors, credit line, photographer and pair fields from the credits.
 
@@ -149,12 +174,10 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
     if issuer and issuer != agency and issuer not in distributors:
         distributors.append(issuer)
 
-    corrections: list[Correction] = []
-    for c in notice.corrections:
-        if c.field == "other" and any(_same(c.corrected, s) or _same(c.erroneous, s)
-                                      for s in signed):  # fmt: skip
-            c = Correction(field="byline", erroneous=c.erroneous, corrected=c.corrected)
-        corrections.append(c)
+    corrections = [
+        Correction(_field_of(c, signed, notice.text), c.erroneous, c.corrected)
+        for c in notice.corrections
+    ]
     byline = next((c for c in corrections if c.field == "byline"), None)
     credit_line = credits.credit_line
     if (

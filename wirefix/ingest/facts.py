@@ -21,6 +21,18 @@ _MONTHS_FR = (
 _MONTHS_ES = (
     "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
+_MONTHS_DE = (
+    "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+)
+_MONTHS_IT = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+)
+_MONTHS_PT = (
+    "janeiro|fevereiro|março|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
+)
+_MONTHS_NL = (
+    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+)
 
 _DATE_PATTERNS = [
     # "on February 20, 2017", "Feb. 20 2017"
@@ -31,6 +43,14 @@ _DATE_PATTERNS = [
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTHS_EN})\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS_FR})\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+de\s+(?P<m>{_MONTHS_ES})\s+de\s+(?P<y>\d{{4}})\b", re.I),
+    # "3. Oktober 2022", "26 novembre 2022", "25 de abril de 2023", "3 oktober 2022"
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})\.?\s+(?:de\s+)?(?P<m>{_MONTHS_DE}|{_MONTHS_IT}|{_MONTHS_PT}|{_MONTHS_NL})"
+        rf"\s+(?:de\s+)?(?P<y>\d{{4}})\b",
+        re.I,
+    ),
+    # "2023年2月20日"
+    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
 ]
 
@@ -47,6 +67,15 @@ _MONTH_NUMBER = {
     "fevrier": 2, "aout": 8, "decembre": 12,
     **_numbered("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
                 "septiembre", "octubre", "noviembre", "diciembre"),
+    **_numbered("januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
+                "september", "oktober", "november", "dezember"),
+    **_numbered("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+                "settembre", "ottobre", "novembre", "dicembre"),
+    **_numbered("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+                "setembro", "outubro", "novembro", "dezembro"),
+    **_numbered("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december"),
+    "jänner": 1, "marco": 3,
 }  # fmt: skip
 
 
@@ -188,10 +217,28 @@ _DEMONYMS = {
 }
 _NAME = r"[A-ZÀ-Ý][\w'’\-]+(?:[ \-][A-ZÀ-Ý][\w'’\-]+){0,3}"
 _CITY_OF = re.compile(
-    rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city)\s+of\s+"
-    rf"(?P<city>{_NAME})"
+    rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city|ville|ciudad|"
+    rf"localidad|città|cidade|Stadt|stad)\s+(?:of|de|di|d'|van)\s+(?P<city>{_NAME})"
 )
-_CITY_COUNTRY = re.compile(rf"\bin\s+(?P<city>{_NAME}),\s+(?P<country>{_NAME})\b")
+# A country may be written with dots ("U.S.", "Calif.").
+_COUNTRY = r"[A-ZÀ-Ý][\w'’.\-]*(?:[ \-][A-ZÀ-Ý][\w'’.\-]*){0,3}"
+_PLACE_PREPOSITION = r"(?:in|near|outside|at|à|en|em|dans|bei|nahe|no|na)"
+_CITY_COUNTRY = re.compile(
+    rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME}),\s+(?P<country>{_COUNTRY})(?=[\s,.;)]|$)"
+)
+# "in Brasilia on November 2", "à Paris, le 7 mars", "in Berlin vom 3. Oktober", "a Ischia del".
+_IN_CITY = re.compile(
+    rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME})(?=[,.;]|\s+(?:on|during|after|before|as|"
+    rf"when|while|taken|le|el|vom|am|del|della|op|em|de)\b)"
+    rf"|\ba\s+(?P<city_it>{_NAME})\s+(?=(?:del|della|dello|dei|il|nel)\b)"
+)
+# Capitalised words after "in" that are not places.
+_NOT_PLACES = {
+    "The", "This", "That", "These", "Parliament", "Congress", "Court", "January", "February",
+    "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "AFP", "Reuters", "Getty", "Getty Images", "EPA", "AP", "Photo", "Foto", "English", "French",
+}  # fmt: skip
 _DATELINE = re.compile(
     rf"^\s*(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}}),\s+(?P<country>{_NAME})\s+[-–—(]"
 )
@@ -219,9 +266,13 @@ def event_place(text: str) -> tuple[str | None, str | None]:
     m = _DATELINE.search(text)
     if m:
         return m.group("city").strip().title(), m.group("country")
-    m = _CITY_COUNTRY.search(text)
-    if m:
-        return m.group("city"), m.group("country")
+    for m in _CITY_COUNTRY.finditer(text):
+        if m.group("city") not in _NOT_PLACES:
+            return m.group("city"), m.group("country").rstrip(".") or None
+    for m in _IN_CITY.finditer(text):
+        city = m.group("city") or m.group("city_it")
+        if city not in _NOT_PLACES:
+            return city, _country_named(text)
     return None, None
 
 

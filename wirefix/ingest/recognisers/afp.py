@@ -23,7 +23,9 @@ from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Correction, Event, Notice, nfc
 
 _BOILERPLATE_START = re.compile(
-    r"(?:The\s+)?erroneous\s+mention|(?:La|Les)\s+mentions?\s+erronée", re.I
+    r"(?:The\s+)?erroneous\s+mention|(?:La|Les)\s+mentions?\s+erronée|"
+    r"(?:La|Las)\s+menci(?:ó|o)n(?:es)?\s+err(?:ó|o)nea",
+    re.I,
 )
 _PAIR = re.compile(
     r"\[(?P<corrected>[^\[\]]+)\]\s*(?P<sep>instead\s+of|au\s+lieu\s+de|en\s+lugar\s+de)\s*"

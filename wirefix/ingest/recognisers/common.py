@@ -18,8 +18,15 @@ MAX_ANALYSED_CHARS = 100_000
 
 # Words agencies use for the field a correction is about, mapped to wirefix's field names.
 _FIELD_WORDS = [
-    (re.compile(r"credit|crédit|crédito", re.I), "credit"),
-    (re.compile(r"photographer|byline|by-line|name|spelling|nom|nombre|fotógrafo", re.I), "byline"),
+    (re.compile(r"credit|crédit|crédito|credito|Bildnachweis|Quellenangabe|来源", re.I), "credit"),
+    (
+        re.compile(
+            r"photographer|byline|by-line|name|spelling|\bnom\b|nombre|fot[oó]grafo|Fotograf|"
+            r"fotograaf|firmat|署名|摄影|記者|사진기자",
+            re.I,
+        ),
+        "byline",
+    ),
     (re.compile(r"\bdate\b|\bday\b|fecha", re.I), "date"),
     (re.compile(r"\bcity\b|location|dateline|\bville\b|ciudad", re.I), "city"),
     (re.compile(r"country|\bpays\b|\bpaís\b", re.I), "country"),
@@ -48,30 +55,33 @@ def clean(value: str) -> str:
 # "CORRECTS SPELLING OF NAME TO X FROM Y", "CORRECTS DATE TO FEB. 20 FROM FEB. 21".
 _CORRECTS_TO_FROM = re.compile(
     r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bTO\s+(?P<a>[^\n;]{1,120}?)\s+FROM\s+"
-    r"(?P<b>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
+    r"(?P<b>[^\n;]{1,120}?)(?=[;,)]\s|\.\s+(?!\d)|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "CORRECTS PHOTOGRAPHER'S NAME FROM Y TO X", "CORRECTING DATE FROM Y TO X".
 _CORRECTS_FROM_TO = re.compile(
     r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bFROM\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+"
-    r"(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
+    r"(?P<a>[^\n;]{1,120}?)(?=[;,)]\s|\.\s+(?!\d)|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "CORRECTS X TO Y" (AFP and AP caption prefixes; the erroneous value comes first).
 _CORRECTS_X_TO_Y = re.compile(
-    r"\bCORRECT(?:S|ING)\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+(?P<a>[^\n;]{1,120}?)(?=[.;,)]\s|[.;,)]?$|\n|\s[-–—]\s)",
+    r"\bCORRECT(?:S|ING)\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+(?P<a>[^\n;]{1,120}?)(?=[;,)]\s|\.\s+(?!\d)|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
 )
 # "[X] instead of [Y]" (AFP), "X instead of Y".
 _INSTEAD_OF = re.compile(
-    r"\[(?P<a>[^\[\]\n]{1,120})\]\s*(?:instead\s+of|au\s+lieu\s+de|en\s+lugar\s+de|en\s+vez\s+de)"
-    r"\s*\[(?P<b>[^\[\]\n]{1,120})\]",
+    r"[\[【［](?P<a>[^\[\]【】［］\n]{1,120})[\]】］]\s*(?:instead\s+of|au\s+lieu\s+de|en\s+lugar\s+de|"
+    r"en\s+vez\s+de|statt|anstatt|anstelle\s+von|invece\s+di|anziché|em\s+vez\s+de|"
+    r"ao\s+invés\s+de|no\s+lugar\s+de|in\s+plaats\s+van|而不是|而非|代替|ではなく|대신)"
+    r"\s*[\[【［](?P<b>[^\[\]【】［］\n]{1,120})[\]】］]",
     re.I,
 )
 # "the credit should read X, not Y" / "should read X instead of Y".
 _SHOULD_READ = re.compile(
     r"(?:(?P<what>[\w' ]{1,40}?)\s+)?should\s+(?:read|be)\s*:?\s+(?P<a>[^\n;]{1,120}?)"
-    r"(?:,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<b>[^\n;]{1,120}?))?(?=[.;]\s|[.;]?$|\n|\s[-–—]\s)",
+    r"(?:,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<b>[^\n;]{1,120}?))?"
+    r"(?=;\s|\.\s+(?!\d)|[.;]?$|\n|\s[-–—]\s)",
     re.I | re.M,
 )
 _LEADING_WHAT = re.compile(r"^(?:the\s+)?(?P<what>[\w' ]+?)\s+(?P<rest>[A-Z0-9].*)$")

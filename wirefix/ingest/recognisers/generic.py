@@ -17,10 +17,21 @@ NOT_UNDERSTOOD = "no agency recogniser understood this notice"
 _KILL = re.compile(
     r"\b(?:MANDATORY KILL|PICTURE KILL|KILL NOTICE|ELIMINATE|has been killed|"
     r"should no longer be used|withdrawn|make no further use|killing the image|"
-    r"retirée? du service|retirada del servicio)\b",
+    r"retirée? du service|retirada del servicio|"
+    # German, Italian, Portuguese, Dutch: "no longer use", "withdrawn", "delete".
+    r"nicht mehr (?:zu )?verwenden|zurückgezogen|Sperrfrist|Sperrvermerk|"
+    r"non (?:più )?utilizzar\w*|non deve più essere utilizzat\w|ritirat[ao]|"
+    r"não (?:deve|pode) (?:mais )?ser (?:usad|utilizad)\w|foi retirad[ao]|"
+    r"niet meer (?:te )?gebruiken|ingetrokken)\b"
+    r"|撤回|撤销|停止使用|请勿使用|不再使用|使用しないで|사용하지",
     re.I,
 )
-_CORRECTION = re.compile(r"\bCORRECT(?:ION|S|ED|ING)\b|\bREFILE\b|\bRECTIFICATI", re.I)
+_CORRECTION = re.compile(
+    r"\bCORRECT(?:ION|S|ED|ING)\b|\bREFILE\b|\bRECTIFICATI|\bKORREKTUR\b|\bBerichtigung\b|"
+    r"\bRETTIFICA\b|\bCORREZIONE\b|\bCORRE(?:Ç|CÇ|C)ÃO\b|\bCORRECTIE\b|\bRECTIFICATIE\b|"
+    r"更正|订正|訂正|정정",
+    re.I,
+)
 _ADVISORY = re.compile(
     r"\b(?:EDITOR'?S NOTE|ADVISORY|HANDOUT|MANDATORY CREDIT|ATTENTION EDITORS?)\b", re.I
 )
@@ -36,6 +47,14 @@ _AGENCIES = [
     ("dpa", re.compile(r"\bdpa\b")),
     ("EFE", re.compile(r"\bEFE\b")),
     ("ANSA", re.compile(r"\bANSA\b")),
+    ("LUSA", re.compile(r"\bLUSA\b|\bLusa\b")),
+    ("ANP", re.compile(r"\bANP\b")),
+    ("Belga", re.compile(r"\bBELGA\b|\bBelga\b")),
+    ("Xinhua", re.compile(r"\bXinhua\b|新华社|新華社", re.I)),
+    ("Kyodo", re.compile(r"\bKyodo\b|共同通信|共同社", re.I)),
+    ("Yonhap", re.compile(r"\bYonhap\b|연합뉴스", re.I)),
+    ("Anadolu", re.compile(r"\bAnadolu\b")),
+    ("TASS", re.compile(r"\bTASS\b")),
 ]
 
 
