@@ -86,6 +86,7 @@ def read_page(data: bytes, source: str, url: str | None = None) -> list[NoticeTe
     visible words), so that it is stored `unparsed` and reported, never dropped.
     """
     tree = LexborHTMLParser(decode(data))
+    published = _published(tree)  # before scripts go: JSON-LD is a script
     for node in tree.css(_SKIP):
         node.decompose()
     base = url or _meta(tree, 'link[rel="canonical"]', "href") or _og(tree, "url")
@@ -93,7 +94,6 @@ def read_page(data: bytes, source: str, url: str | None = None) -> list[NoticeTe
     found = list(_captions(tree, base)) or list(_body(tree, base, images))
     page_url = _meta(tree, 'link[rel="canonical"]', "href") or _og(tree, "url") or url
     title = _og(tree, "title") or _text(tree.css_first("title")) or _text(tree.css_first("h1"))
-    published = _published(tree)
     if not found:
         body = tree.body
         words = body.text(separator="\n", strip=True) if body is not None else ""
