@@ -45,3 +45,28 @@ def test_0002_upgrades_an_index_from_0001(sqlite_url: str, tmp_path: Path) -> No
     db = Database(sqlite_url)
     assert db.candidate_files([("id", "000_x")])[0].rel_path == "a/b/c.jpg"
     db.close()
+
+
+def test_0006_gives_stored_notices_their_distributors(db_url: str) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    db = Database(db_url)
+    db.upgrade("0005")
+    with db.engine.begin() as conn:
+        for n, data in enumerate([{"distributors": ["Getty Images"]}, {}], start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO notices (id, content_hash, agency, kind, status, source,"
+                    " received_at, data) VALUES (:id, :hash, 'AFP', 'correction', 'parsed', 's',"
+                    " '2026-11-25 00:00:00', :data)"
+                ),
+                {"id": n, "hash": str(n) * 64, "data": json.dumps(data)},
+            )
+    db.upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, distributors FROM notices ORDER BY id").all()
+    db.close()
+    got = [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows]
+    assert got == [(1, ["Getty Images"]), (2, [])]
