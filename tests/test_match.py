@@ -292,3 +292,29 @@ def test_a_credit_correction_never_searches_by_agency_alone() -> None:
         event=Event(date="2017-03-01"),
     )
     assert notice_keys(only_agency) == {("date", "2017-03-01")}
+
+
+def test_a_file_credited_to_a_distributor_of_the_notice_is_not_another_agencys() -> None:
+    """AFP's notice about "X/AFP/Getty Images": a file credited "Getty Images" or "AFP PHOTO" is
+    the notice's agency; one credited "REUTERS" is another's (issue 13)."""
+    notice = _notice(
+        kind="correction",
+        agency="AFP",
+        distributors=["Getty Images"],
+        corrections=[Correction("byline", "ERIC FEFERBERG", "MOHAMAD ABAZEED")],
+        event=Event(date="2017-02-20", city="Daraa"),
+        caption=f"{DARAA} / AFP / MOHAMAD ABAZEED",
+    )
+
+    def scored(credit: str) -> list[str]:
+        fields = {"byline": ["ERIC FEFERBERG"], "credit": [credit], "date": ["2017-02-20"],
+                  "caption": [f"{DARAA} / AFP / ERIC FEFERBERG"]}  # fmt: skip
+        [c] = match(notice, [IndexedFile(1, "s", "a.jpg", "/s/a.jpg", 1, fields, 10, 10)])
+        return [e.name for e in c.evidence] + [c.decision]
+
+    for ours in ("Getty Images", "AFP PHOTO", "ERIC FEFERBERG/AFP/Getty Images", "AFP via Getty"):
+        assert "agency" in scored(ours) and "other_agency" not in scored(ours), ours
+        assert scored(ours)[-1] == "auto", ours
+    assert "other_agency" in scored("REUTERS")
+    assert scored("REUTERS")[-1] == "no"
+    assert "other_agency" in scored("APA-PictureDesk"), "APA is not AP, nor AFP"
