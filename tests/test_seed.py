@@ -235,3 +235,24 @@ def test_the_seed_fixes_both_copies_and_nothing_else(kind: str, cli: Cli, tmp_pa
     assert {e["outcome"] for e in fixed} == {"ok"}
     assert {e["notice_id"] for e in fixed} == {int(notice_id)}
     cli("audit", "verify")
+
+
+def test_run_takes_the_seed_page_from_the_inbox_and_fixes_both_copies(
+    cli: Cli, tmp_path: Path, db_url: str
+) -> None:
+    """The scheduled job, as cron runs it, with the published page dropped in its inbox."""
+    store = build_store(tmp_path / "store")
+    inbox = tmp_path / "inbox"
+    carrier("page", inbox)
+    config = tmp_path / "wirefix.toml"
+    config.write_text(
+        f'db = "{db_url}"\n[store.roots]\nphotos = "{store}"\n[inbox]\nfolders = ["{inbox}"]\n',
+        encoding="utf-8",
+    )
+    before = digests(store)
+    proc = cli("run", "--config", str(config), "--json", check=False)
+    summary = json.loads(proc.stdout)
+    assert summary["files_changed"] == 2, summary
+    after = digests(store)
+    assert {rel for rel in before if after[rel] != before[rel]} == AFFECTED
+    assert exiftool_tags(store / PHOTO)["IPTC:By-line"] == "MOHAMAD ABAZEED"
