@@ -131,6 +131,23 @@ def _tricky(folder: Path) -> dict[str, bytes]:
             [g.exif({0x010E: g.ascii_("Desc"), 0x8298: b" \0Ed"}, None, big_endian=True)]
         ),
         "exif-latin1.jpg": g.jpeg([g.exif({0x013B: "Müller".encode("latin-1") + b"\0"})]),
+        # Trailing blanks (exiv2's pr_1994_poc*.jpg): ExifTool trims Artist's trailing white
+        # space, cuts Copyright's blanks before each NUL, and keeps the others' as they are.
+        "exif-trailing-blanks.jpg": g.jpeg(
+            [
+                g.exif(
+                    {
+                        0x010E: g.ascii_("Caption  "),
+                        0x013B: g.ascii_("Manfred Moser" + " " * 23),
+                        0x8298: b"Photog   \0Editor  \0",
+                    },
+                    {0x9003: g.ascii_("2016:10:01 10:00:00 ")},
+                )
+            ]
+        ),
+        "exif-trailing-controls.jpg": g.jpeg(
+            [g.exif({0x013B: b"Ann \t\n\r\x0b\x0c\0junk ", 0x010E: b"  \0"}, big_endian=True)]
+        ),
         # Whitespace, empty items, entities, two rdf:Description, CR LF, a year-only date.
         "xmp-whitespace.jpg": g.jpeg(
             [
@@ -221,6 +238,8 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
         "xmp-big.jpg",
         "exif-le.jpg",
         "exif-be.jpg",
+        "exif-trailing-blanks.jpg",
+        "exif-trailing-controls.jpg",
         "xmp-whitespace.jpg",
         "iptc-whitespace.jpg",
         "news.jpg",
@@ -242,6 +261,11 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
     assert fastread.read(str(tmp_path / "latin-undeclared.jpg"))["IPTC:By-line"] == (
         "Jürgen Müller – «Zürich» €"
     )
+    blanks = fastread.read(str(tmp_path / "exif-trailing-blanks.jpg"))
+    assert blanks["IFD0:Artist"] == "Manfred Moser"
+    assert blanks["IFD0:ImageDescription"] == "Caption  "
+    assert blanks["IFD0:Copyright"] == "Photog\nEditor"
+    assert fastread.read(str(tmp_path / "exif-trailing-controls.jpg"))["IFD0:Artist"] == "Ann"
     with pytest.raises(fastread.Empty):
         fastread.read(str(tmp_path / "zero.jpg"))
 

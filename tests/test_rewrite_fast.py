@@ -143,6 +143,28 @@ def test_undeclared_latin_iptc_goes_the_full_way(tmp_path: Path) -> None:
     assert quick_stage(notice(DARAA_FIX), photo, backups) is None
 
 
+def test_trailing_blanks_in_exif_text_plan_as_the_full_way_plans(et, tmp_path: Path) -> None:
+    """exiv2's pr_1994_poc*.jpg: an Artist padded with blanks, which ExifTool trims when it
+    reads; the fast way's plan must be the full way's, and whatever it writes must read back."""
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(DARAA, photo)
+    _exiftool_set(photo, "-IFD0:Artist=ERIC FEFERBERG" + "_" * 23)
+    data = photo.read_bytes()
+    photo.write_bytes(data.replace(b"_" * 23 + b"\0", b" " * 23 + b"\0"))  # no offset moves
+    padded = et.read_one(photo, extra=READ_ARGS)
+    assert padded["IFD0:Artist"] == "ERIC FEFERBERG"
+    full = make_plan(notice(DARAA_FIX), padded)
+    quick = quick_stage(notice(DARAA_FIX), photo, BackupStore(tmp_path / "b"))
+    assert isinstance(quick, Quick), quick
+    by_tag = lambda plan: sorted(plan.writes, key=lambda w: w.tag)  # noqa: E731
+    assert by_tag(quick.plan) == by_tag(full)
+    assert any(w.tag == "IFD0:Artist" and w.old == "ERIC FEFERBERG" for w in full.writes)
+    (prepared,) = quick_finish([quick], et)
+    assert prepared is not None
+    assert commit(prepared).outcome == "ok"
+    assert et.read_one(photo, extra=READ_ARGS)["IFD0:Artist"] == "MOHAMAD ABAZEED"
+
+
 def test_an_already_corrected_file_is_recognised_without_writing(tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     shutil.copy(DARAA, photo)

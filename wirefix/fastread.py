@@ -265,18 +265,28 @@ def _read_ifd(
             raw = tiff[start : start + n]
             if len(raw) != n:
                 raise Fallback(f"{name} runs past the segment")
-        record[name] = _exif_text(raw, copyright=tag == 0x8298)
+        record[name] = _exif_text(raw, tag)
     return sub
 
 
-def _exif_text(raw: bytes, copyright: bool) -> str:
-    if copyright:
-        # ExifTool: "photographer\0editor" -> two lines; trailing blanks go.
+#: IFD0 tags whose ExifTool 12.57 RawConv is `$val =~ s/\s+$//` (Exif.pm: Make, Model, Software,
+#: Artist): trailing ASCII white space goes after the value is cut at its first NUL (ReadValue).
+#: ImageDescription and DateTimeOriginal keep theirs; Copyright has its own RawConv (below).
+_EXIF_RSTRIP = {0x013B}
+#: Perl's \s on a byte string: no Unicode spaces, no \x1c-\x1f (which Python's strip would take).
+_PERL_SPACE = b" \t\n\r\f\v"
+
+
+def _exif_text(raw: bytes, tag: int) -> str:
+    if tag == 0x8298:
+        # ExifTool: "photographer\0editor" -> two lines; blanks before each NUL go.
         raw = re.sub(rb" *\0", b"\n", raw, count=1)
         raw = re.sub(rb" *\0.*", b"", raw, flags=re.S)
         raw = raw[:-1] if raw.endswith(b"\n") else raw
     else:
         raw = raw.split(b"\0", 1)[0]
+        if tag in _EXIF_RSTRIP:
+            raw = raw.rstrip(_PERL_SPACE)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
