@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
 XMP_EXT_HEADER = b"http://ns.adobe.com/xmp/extension/\0"
+#: The header some agencies' systems write; ExifTool reads the XMP, with a warning.
+XMP_AGENCY_HEADER = b"XMP\0://ns.adobe.com/xap/1.0/\0"
 NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
