@@ -22,6 +22,8 @@ def view(record: dict[str, Any]) -> dict[str, Any]:
         "fields": index_fields(record),
         **image_size(record),
         "raw": {t: record[t] for t in RAW_TAGS if t in record},
+        # The index keeps ExifTool's warning (readers.py): the fast path must give the same.
+        "warning": record.get("ExifTool:Warning"),
     }
 
 

@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\0"
 XMP_EXT_HEADER = b"http://ns.adobe.com/xmp/extension/\0"
+#: The header some agencies' systems write; ExifTool reads the XMP, with a warning.
+XMP_AGENCY_HEADER = b"XMP\0://ns.adobe.com/xap/1.0/\0"
 NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
@@ -86,6 +88,63 @@ def exif(
     body1 = build(sub, data_off)[0] if sub else b""
     tiff = header + struct.pack(e + "I", 8) + body0 + body1 + blobs
     return segment(0xE1, b"Exif\0\0" + tiff)
+
+
+def exif_ifds(
+    ifd0: list[tuple[int, int, int, bytes]],
+    ifd1: list[tuple[int, int, int, bytes]] | None = None,
+    tail: bytes = b"",
+    next_of_ifd1: int = 0,
+) -> bytes:
+    """APP1 EXIF (little-endian) with IFD0 and IFD1 built from (tag, format, count, value)
+    entries; values over 4 bytes go after their table. `tail` is appended to the TIFF data;
+    a value b"@tail" in an entry stands for the offset of `tail` (strips, thumbnails)."""
+    tables = []
+    at = 8
+    for entries in (ifd0, ifd1):
+        if entries is None:
+            continue
+        tables.append((at, entries))
+        at += (
+            2
+            + 12 * len(entries)
+            + 4
+            + sum((len(v) + 1) & ~1 for *_, v in entries if len(v) > 4 and v != b"@tail")
+        )
+    tail_at = at
+    out = b"II*\0" + struct.pack("<I", 8)
+    for n, (start, entries) in enumerate(tables):
+        data_at = start + 2 + 12 * len(entries) + 4
+        table, blobs = struct.pack("<H", len(entries)), b""
+        for tag, typ, count, value in sorted(entries):
+            if value == b"@tail":
+                value = struct.pack("<I", tail_at)
+            if len(value) <= 4:
+                table += struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\0")
+            else:
+                table += struct.pack("<HHII", tag, typ, count, data_at + len(blobs))
+                blobs += value + (b"\0" if len(value) % 2 else b"")
+        following = tables[1][0] if n == 0 and len(tables) > 1 else next_of_ifd1 if n else 0
+        out += table + struct.pack("<I", following) + blobs
+    assert len(out) == tail_at
+    return segment(0xE1, b"Exif\0\0" + out + tail)
+
+
+def strip_thumbnail(width: int, height: int, byte_count: int) -> list[tuple[int, int, int, bytes]]:
+    """IFD1 entries of an uncompressed RGB strip thumbnail (as old cameras such as FujiFilm's
+    DS-7 wrote), whose StripByteCounts say `byte_count`; its strip is the EXIF `tail`."""
+    short = lambda v: struct.pack("<H", v)  # noqa: E731
+    return [
+        (0x0100, 3, 1, short(width)),
+        (0x0101, 3, 1, short(height)),
+        (0x0102, 3, 3, struct.pack("<3H", 8, 8, 8)),
+        (0x0103, 3, 1, short(1)),
+        (0x0106, 3, 1, short(2)),
+        (0x0111, 4, 1, b"@tail"),
+        (0x0115, 3, 1, short(3)),
+        (0x0116, 3, 1, short(height)),
+        (0x0117, 4, 1, struct.pack("<I", byte_count)),
+    ]
 
 
 def ascii_(text: str, encoding: str = "utf-8") -> bytes:

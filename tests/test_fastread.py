@@ -29,10 +29,20 @@ def test_fast_path_agrees_with_exiftool_on_the_real_corpus(corpus: Path, et: Exi
     assert diffs == {}
     jpegs = [p for p in paths if p.suffix.lower() in (".jpg", ".jpeg")]
     read_fast = len(jpegs) - len([f for f in fallbacks if f.lower().endswith((".jpg", ".jpeg"))])
-    assert read_fast >= 75, fallbacks  # the fast path really carries the load
-    # What it cannot settle goes to ExifTool: secondary APP13 blocks, extended XMP.
+    # 30 of 89 since the warnings are compared too: most of the others are cameras' test
+    # images whose maker notes ExifTool may warn about (agency photos rarely keep them).
+    assert read_fast >= 30, fallbacks
+    # What it cannot settle goes to ExifTool: secondary APP13 blocks, extended XMP, maker notes.
     assert "extended XMP" in fallbacks["exiftool-ExtendedXMP.jpg"]
     assert "APP13" in fallbacks["exiv2-iptc-psAPP13-wIPTC1-psAPP13-wIPTC2.jpg"]
+    assert "0x927C" in fallbacks["exiftool-GE.jpg"]  # "[minor] Suspicious MakerNotes offset"
+    # ...and the warnings it can tell for sure it gives as ExifTool does.
+    assert fastread.read(str(corpus / "grid-pa.jpg"))["ExifTool:Warning"] == (
+        fastread.XMP_HEADER_WARNING
+    )
+    assert fastread.read(str(corpus / "grid-rgb-wo-profile.jpg"))["ExifTool:Warning"] == (
+        fastread.DIGEST_WARNING
+    )
 
 
 def _tricky(folder: Path) -> dict[str, bytes]:
@@ -101,14 +111,14 @@ def _tricky(folder: Path) -> dict[str, bytes]:
             [
                 g.xmp(
                     g.xmp_packet(g.simple("photoshop:Credit", "PA")),
-                    b"XMP\0://ns.adobe.com/xap/1.0/\0",
+                    g.XMP_AGENCY_HEADER,
                 )
             ]
         ),
         # XMP past the first 64 KB, and extended XMP over several segments.
         "xmp-big.jpg": g.jpeg(
             [g.xmp(g.xmp_packet(g.simple("photoshop:Source", "Reuters"), pad=64000))] * 1
-            + [g.segment(0xE2, b"\0" * 60000)],
+            + [g.segment(0xFE, b"\0" * 60000)],
         ),
         "xmp-extended.jpg": g.jpeg(
             g.extended_xmp(
@@ -131,6 +141,23 @@ def _tricky(folder: Path) -> dict[str, bytes]:
             [g.exif({0x010E: g.ascii_("Desc"), 0x8298: b" \0Ed"}, None, big_endian=True)]
         ),
         "exif-latin1.jpg": g.jpeg([g.exif({0x013B: "Müller".encode("latin-1") + b"\0"})]),
+        # Trailing blanks (exiv2's pr_1994_poc*.jpg): ExifTool trims Artist's trailing white
+        # space, cuts Copyright's blanks before each NUL, and keeps the others' as they are.
+        "exif-trailing-blanks.jpg": g.jpeg(
+            [
+                g.exif(
+                    {
+                        0x010E: g.ascii_("Caption  "),
+                        0x013B: g.ascii_("Manfred Moser" + " " * 23),
+                        0x8298: b"Photog   \0Editor  \0",
+                    },
+                    {0x9003: g.ascii_("2016:10:01 10:00:00 ")},
+                )
+            ]
+        ),
+        "exif-trailing-controls.jpg": g.jpeg(
+            [g.exif({0x013B: b"Ann \t\n\r\x0b\x0c\0junk ", 0x010E: b"  \0"}, big_endian=True)]
+        ),
         # Whitespace, empty items, entities, two rdf:Description, CR LF, a year-only date.
         "xmp-whitespace.jpg": g.jpeg(
             [
@@ -166,6 +193,24 @@ def _tricky(folder: Path) -> dict[str, bytes]:
                 )
             ]
         ),
+        # Warnings the index keeps: a stale IPTCDigest, a namespace URI ExifTool fixes.
+        "digest-stale.jpg": g.jpeg([_with_digest(g.iptc([(2, 110, b"AFP")]), b"\x01" * 16)]),
+        "digest-current.jpg": g.jpeg([_with_digest(g.iptc([(2, 110, b"AFP")]), None)]),
+        "xmp-namespace-slash.jpg": g.jpeg(
+            [
+                g.xmp(
+                    g.xmp_packet(g.simple("photoshop:Credit", "AFP")).replace(
+                        b"http://ns.adobe.com/photoshop/1.0/", b"http://ns.adobe.com/photoshop/1.0"
+                    )
+                )
+            ]
+        ),
+        "two-warnings.jpg": g.jpeg(
+            [
+                g.xmp(g.xmp_packet(g.simple("photoshop:Credit", "PA")), g.XMP_AGENCY_HEADER),
+                _with_digest(g.iptc([(2, 110, b"PA")]), b"\x02" * 16),
+            ]
+        ),
         "news.jpg": b"",
     }
     g.news_photo(
@@ -187,8 +232,24 @@ def _tricky(folder: Path) -> dict[str, bytes]:
     files["news.jpg"] = (folder / "news.jpg").read_bytes()
     files["png-named.jpg"] = _png()
     files["truncated.jpg"] = files["news.jpg"][:300]
+    files.update(_damaged_ends(files["news.jpg"]))
     files["zero.jpg"] = b""
     return files
+
+
+def _with_digest(block: bytes, digest: bytes | None) -> bytes:
+    """APP13 with the IPTC `block` and an IPTCDigest resource (None: the block's own MD5)."""
+    import hashlib
+    import struct
+
+    digest = hashlib.md5(block).digest() if digest is None else digest
+    payload = g.photoshop(block)[4:] + b"8BIM\x04\x25\0\0" + struct.pack(">I", 16) + digest
+    return g.segment(0xED, payload)
+
+
+def _damaged_ends(news: bytes) -> dict[str, bytes]:
+    """The picture cut short (ExifTool: "JPEG format error") and data after its end."""
+    return {"cut-in-scan.jpg": news[: len(news) - 40], "trailer.jpg": news + b"TRAILER" * 9}
 
 
 def _png() -> bytes:
@@ -221,8 +282,12 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
         "xmp-big.jpg",
         "exif-le.jpg",
         "exif-be.jpg",
+        "exif-trailing-blanks.jpg",
+        "exif-trailing-controls.jpg",
         "xmp-whitespace.jpg",
         "iptc-whitespace.jpg",
+        "digest-stale.jpg",
+        "digest-current.jpg",
         "news.jpg",
     ):
         assert name not in fallbacks, (name, fallbacks.get(name))
@@ -235,13 +300,30 @@ def test_fast_path_agrees_with_exiftool_on_generated_oddities(tmp_path: Path, et
         "png-named.jpg",
         "truncated.jpg",
         "exif-latin1.jpg",
+        "two-warnings.jpg",
+        "cut-in-scan.jpg",
+        "trailer.jpg",
+        "xmp-namespace-slash.jpg",  # ExifTool reads photoshop:Credit in it, and warns
     }
+    warned = {
+        n: fastread.read(str(tmp_path / n)).get("ExifTool:Warning")
+        for n in (p.name for p in paths)
+        if n not in fallbacks and n != "zero.jpg"
+    }
+    assert warned["digest-stale.jpg"] == fastread.DIGEST_WARNING
+    assert warned["digest-current.jpg"] is None
+    assert warned["xmp-agency-header.jpg"] == fastread.XMP_HEADER_WARNING
     news = fastread.read(str(tmp_path / "news.jpg"))
     assert news["IPTC:By-line"] == "MOHAMAD ABAZEED"
     assert news["XMP-getty:OriginalFileName"] == "AFP_NG3LP.jpg"
     assert fastread.read(str(tmp_path / "latin-undeclared.jpg"))["IPTC:By-line"] == (
         "Jürgen Müller – «Zürich» €"
     )
+    blanks = fastread.read(str(tmp_path / "exif-trailing-blanks.jpg"))
+    assert blanks["IFD0:Artist"] == "Manfred Moser"
+    assert blanks["IFD0:ImageDescription"] == "Caption  "
+    assert blanks["IFD0:Copyright"] == "Photog\nEditor"
+    assert fastread.read(str(tmp_path / "exif-trailing-controls.jpg"))["IFD0:Artist"] == "Ann"
     with pytest.raises(fastread.Empty):
         fastread.read(str(tmp_path / "zero.jpg"))
 
@@ -265,4 +347,4 @@ def test_fast_path_agrees_with_exiftool_on_damaged_files(
         paths.append(path)
     diffs, fallbacks = differences(paths, et)
     assert diffs == {}
-    assert len(fallbacks) < 100
+    assert len(fallbacks) < 170  # most sources have maker notes, which always fall back

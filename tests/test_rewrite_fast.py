@@ -13,18 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
+import storegen as g
 from conftest import CORPUS, SAMPLES, exiftool_tags
-from helpers_rewrite import notice
+from helpers_rewrite import fix, notice
 from test_corpus_rewrite import _manifest, assert_only_planned_changed, corrections_for
 
+from wirefix import jpegwrite
 from wirefix.exiftool import ExifTool
 from wirefix.imagedata import image_data_hash
 from wirefix.model import EditPlan
-from wirefix.plan import make_plan
+from wirefix.plan import exiftool_values, make_plan
 from wirefix.rewrite import (
     READ_ARGS,
     WIREFIX_WRITER,
@@ -143,6 +146,28 @@ def test_undeclared_latin_iptc_goes_the_full_way(tmp_path: Path) -> None:
     assert quick_stage(notice(DARAA_FIX), photo, backups) is None
 
 
+def test_trailing_blanks_in_exif_text_plan_as_the_full_way_plans(et, tmp_path: Path) -> None:
+    """exiv2's pr_1994_poc*.jpg: an Artist padded with blanks, which ExifTool trims when it
+    reads; the fast way's plan must be the full way's, and whatever it writes must read back."""
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(DARAA, photo)
+    _exiftool_set(photo, "-IFD0:Artist=ERIC FEFERBERG" + "_" * 23)
+    data = photo.read_bytes()
+    photo.write_bytes(data.replace(b"_" * 23 + b"\0", b" " * 23 + b"\0"))  # no offset moves
+    padded = et.read_one(photo, extra=READ_ARGS)
+    assert padded["IFD0:Artist"] == "ERIC FEFERBERG"
+    full = make_plan(notice(DARAA_FIX), padded)
+    quick = quick_stage(notice(DARAA_FIX), photo, BackupStore(tmp_path / "b"))
+    assert isinstance(quick, Quick), quick
+    by_tag = lambda plan: sorted(plan.writes, key=lambda w: w.tag)  # noqa: E731
+    assert by_tag(quick.plan) == by_tag(full)
+    assert any(w.tag == "IFD0:Artist" and w.old == "ERIC FEFERBERG" for w in full.writes)
+    (prepared,) = quick_finish([quick], et)
+    assert prepared is not None
+    assert commit(prepared).outcome == "ok"
+    assert et.read_one(photo, extra=READ_ARGS)["IFD0:Artist"] == "MOHAMAD ABAZEED"
+
+
 def test_an_already_corrected_file_is_recognised_without_writing(tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     shutil.copy(DARAA, photo)
@@ -204,3 +229,76 @@ def test_hostile_values_through_the_fast_path_are_written_literally_or_declined(
         assert got.get("Creator") == value.strip() or got.get("Creator") == value, (value, got)
     assert not Path("/tmp/wirefix-pwned").exists()
     assert not Path("/tmp/wirefix-pwned.jpg").exists()
+
+
+def _refusals() -> dict[str, bytes]:
+    """name -> a JPEG whose EXIF ExifTool's own write refuses (error or [minor] error)."""
+    artist = (0x013B, 2, 15, b"ERIC FEFERBERG\0")
+    return {
+        # FujiFilm DS-7 (metadata-extractor-images): strip thumbnail short of 80 x 60 x 3 bytes.
+        "undersized-strips.jpg": g.jpeg(
+            [g.exif_ifds([artist], g.strip_thumbnail(80, 60, 8000), b"\x80" * 8000)]
+        ),
+        "undersized-counts.jpg": g.jpeg(
+            [g.exif_ifds([artist], g.strip_thumbnail(80, 60, 8000), b"\x80" * 14400)]
+        ),
+        "ifd-loop.jpg": g.jpeg(
+            [g.exif_ifds([artist], [(0x0103, 3, 1, b"\x06\0")], next_of_ifd1=8)]
+        ),
+        "value-past-the-segment.jpg": g.jpeg(
+            [g.exif_ifds([artist], [(0x010F, 2, 200, struct.pack("<I", 60000))])]
+        ),
+    }
+
+
+def _ifd1_past_the_segment() -> bytes:
+    data = bytearray(g.jpeg([g.exif_ifds([(0x013B, 2, 15, b"ERIC FEFERBERG\0")])]))
+    at = data.find(b"Exif\0\0") + 6 + 8 + 2 + 12  # IFD0's next-IFD pointer
+    data[at : at + 4] = struct.pack("<I", 5000)
+    return bytes(data)
+
+
+def test_exif_that_exiftool_refuses_to_write_never_goes_the_fast_way(et, tmp_path: Path) -> None:
+    """The fast way must never write what the full way refuses: ExifTool's write fails on these
+    files, so wirefix's writer declines them and the full way reports ExifTool's error."""
+    cases = {**_refusals(), "ifd1-past-the-segment.jpg": _ifd1_past_the_segment()}
+    fixed = notice(DARAA_FIX)
+    for name, data in cases.items():
+        photo = tmp_path / name
+        photo.write_bytes(data)
+        run = subprocess.run(
+            ["exiftool", "-IFD0:Artist=MOHAMAD ABAZEED", "-o", str(tmp_path / f"et-{name}"),
+             str(photo)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode != 0 and "Error" in run.stderr, (name, run.stderr)
+        record = et.read_one(photo, extra=READ_ARGS)
+        assert record["IFD0:Artist"] == "ERIC FEFERBERG", name
+        values = exiftool_values(make_plan(fixed, record), record)
+        with pytest.raises(jpegwrite.Unsupported, match="ExifTool's write would refuse"):
+            jpegwrite.write(data, values)
+        assert quick_stage(fixed, photo, BackupStore(tmp_path / "b")) is None, name
+        result, _ = fix(photo, et, BackupStore(tmp_path / "b"), DARAA_FIX)
+        assert result.outcome == "failed" and "ExifTool could not write" in (result.error or "")
+        assert photo.read_bytes() == data, "left alone"
+
+
+def test_a_sound_strip_thumbnail_still_goes_the_fast_way(et, tmp_path: Path) -> None:
+    """The control: strips of the right size, which ExifTool writes too."""
+    photo = tmp_path / "strips.jpg"
+    photo.write_bytes(
+        g.jpeg(
+            [
+                g.exif_ifds(
+                    [(0x013B, 2, 15, b"ERIC FEFERBERG\0")],
+                    g.strip_thumbnail(80, 60, 14400),
+                    b"\x80" * 14400,
+                )
+            ]
+        )
+    )
+    quick = quick_stage(notice(DARAA_FIX), photo, BackupStore(tmp_path / "b"))
+    assert isinstance(quick, Quick)
+    (prepared,) = quick_finish([quick], et)
+    assert prepared is not None and commit(prepared).outcome == "ok"
+    assert et.read_one(photo, extra=READ_ARGS)["IFD0:Artist"] == "MOHAMAD ABAZEED"

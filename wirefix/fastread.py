@@ -18,6 +18,7 @@ Settled to ExifTool's reading:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -95,22 +96,35 @@ _JSON_NUMBER = re.compile(r"-?(\d|[1-9]\d{1,14})(\.\d{1,16})?([eE][-+]?\d{1,3})?
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read(path: str) -> dict[str, Any]:
-    """ExifTool-shaped record of the index's tags in the JPEG at `path`.
+def read(path: str, warnings: bool = True) -> dict[str, Any]:
+    """ExifTool-shaped record of the index's tags in the JPEG at `path`, with the
+    `ExifTool:Warning` ExifTool would give (the index keeps it).
 
     Raises `Fallback` when ExifTool must read it, `Empty` for a zero-byte file, OSError when the
-    file cannot be read at all.
+    file cannot be read at all. `warnings=False` is for callers that need only the values (the
+    rewrite, which has ExifTool read every new file back): files whose values are settled but
+    whose warnings are not (maker notes, trailers, other APPn segments) then stay fast.
     """
     with open(path, "rb") as fh:
-        return _read(fh)
+        return _read(fh, warnings)
 
 
-def read_data(data: bytes) -> dict[str, Any]:
+def read_data(data: bytes, warnings: bool = True) -> dict[str, Any]:
     """`read` for a file the caller already holds in memory (the rewrite reads each file once)."""
-    return _read(io.BytesIO(data))
+    return _read(io.BytesIO(data), warnings)
 
 
-def _read(fh: Any) -> dict[str, Any]:
+#: ExifTool's words for the two warnings the fast path reproduces (ExifTool.pm ProcessJPEG,
+#: Photoshop.pm ProcessPhotoshop).
+XMP_HEADER_WARNING = "Non-standard header for APP1 XMP segment"
+DIGEST_WARNING = "IPTCDigest is not current. XMP may be out of sync"
+#: APPn segments ExifTool parses without a word to say, as far as the checks here go: JFIF,
+#: EXIF, XMP, ICC profiles (checked below), Photoshop IRBs, Adobe, and comments (COM).
+_QUIET = ((0xE0, b"JFIF\0"), (0xE1, _EXIF), (0xE1, _XMP), (0xE2, b"ICC_PROFILE\0"),
+          (0xED, _PHOTOSHOP), (0xEE, b"Adobe"))  # fmt: skip
+
+
+def _read(fh: Any, warnings: bool = True) -> dict[str, Any]:
     data = fh.read(HEAD)
     if not data:
         raise Empty("File is empty")
@@ -118,7 +132,9 @@ def _read(fh: Any) -> dict[str, Any]:
         raise Fallback("not a JPEG")
     segments, size = _segments(fh, data)
     record: dict[str, Any] = {}
+    said: list[str] = []  # the warnings ExifTool gives for this file
     exif = xmp = iptc = None
+    icc: list[bytes] = []
     for marker, payload in segments:
         if marker == 0xE1 and payload.startswith(_EXIF):
             if exif is not None:
@@ -128,6 +144,8 @@ def _read(fh: Any) -> dict[str, Any]:
             if xmp is not None:
                 raise Fallback("two XMP packets")
             xmp = payload[len(_XMP) :]  # both headers have the same length
+            if not payload.startswith(_XMP):
+                said.append(XMP_HEADER_WARNING)
         elif marker == 0xE1 and payload.startswith(_XMP_EXT):
             raise Fallback("extended XMP")
         elif marker == 0xE1 and _ODD_APP1.search(payload[:64]):
@@ -136,20 +154,76 @@ def _read(fh: Any) -> dict[str, Any]:
             if iptc is not None:
                 raise Fallback("more than one APP13 segment")
             iptc = payload
+        elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\0"):
+            icc.append(payload)
+        elif (
+            warnings
+            and 0xE0 <= marker <= 0xEF
+            and not any(marker == m and payload.startswith(sig) for m, sig in _QUIET)
+        ):
+            raise Fallback(f"APP{marker - 0xE0} segment ExifTool may warn about")
     if exif is not None:
-        _read_exif(exif, record)
+        _read_exif(exif, record, warnings)
     if iptc is not None:
-        _read_photoshop(iptc, record)
+        _read_photoshop(iptc, record, said)
     if xmp is not None:
         _read_xmp(xmp, record)
+        _check_namespaces(xmp)
     if size is None:
         raise Fallback("no frame header")
+    if warnings:
+        if icc:
+            _check_icc(icc)
+        # ExifTool reads on to EOI ("JPEG format error" without one) and past it (trailers).
+        fh.seek(-2, io.SEEK_END)
+        if fh.read(2) != b"\xff\xd9":
+            raise Fallback("no EOI at the end of the file: a trailer, or truncated image data")
+        if len(said) > 1:
+            raise Fallback("more than one warning")  # which one ExifTool shows is not settled
+        if said:
+            record["ExifTool:Warning"] = said[0]
     record["Composite:ImageSize"] = f"{size[0]}x{size[1]}"
     for key, value in record.items():
         record[key] = (
             [_json_typed(v) for v in value] if isinstance(value, list) else _json_typed(value)
         )
     return record
+
+
+def _check_icc(chunks: list[bytes]) -> None:
+    """Fall back unless the ICC profile is whole and its header and tag table are sound, which
+    is what ExifTool.pm (chunk counts) and ICC_Profile.pm ProcessICC (length, table) warn about."""
+    total = chunks[0][13]
+    if (
+        total == 0
+        or len(chunks) != total
+        or sorted(c[12] for c in chunks) != list(range(1, total + 1))
+    ):
+        raise Fallback("ICC profile chunks missing, repeated or miscounted")
+    profile = b"".join(c[14:] for c in sorted(chunks, key=lambda c: c[12]))
+    if len(profile) < 132 or struct.unpack_from(">I", profile, 0)[0] != len(profile):
+        raise Fallback("ICC profile length")  # "Bad length ICC_Profile"
+    (count,) = struct.unpack_from(">I", profile, 128)
+    if 132 + 12 * count > len(profile):
+        raise Fallback("ICC profile tag table")  # "Bad ICC_Profile table"
+    for i in range(count):
+        sig, at, length = struct.unpack_from(">4sII", profile, 132 + 12 * i)
+        if at + length > len(profile):
+            raise Fallback("ICC profile tag outside the profile")
+        if sig in (b"meta", b"clrt", b"clro"):
+            raise Fallback("ICC profile sub-directory")  # "Invalid ICC ... data" and others
+        tag = profile[at : at + length]
+        if tag[:4] == b"mluc" and length >= 16:
+            # ProcessICC_Profile: "Corrupted <tag> data" when a record or its text runs past
+            n, rec_len = struct.unpack_from(">II", tag, 8)
+            if rec_len >= 12:
+                for j in range(n):
+                    rec = 16 + j * rec_len
+                    if rec + rec_len > length:
+                        raise Fallback("ICC mluc record past its tag")
+                    text_len, text_at = struct.unpack_from(">II", tag, rec + 4)
+                    if text_at + text_len > length:
+                        raise Fallback("ICC mluc text past its tag")
 
 
 def _segments(fh: Any, data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int, int] | None]:
@@ -214,13 +288,16 @@ def _json_typed(value: str) -> Any:
 # -- EXIF ----------------------------------------------------------------------------------
 
 
-def _read_exif(tiff: bytes, record: dict[str, Any]) -> None:
+def _read_exif(tiff: bytes, record: dict[str, Any], warnings: bool = True) -> None:
     if tiff[:4] == b"II*\0":
         end = "<"
     elif tiff[:4] == b"MM\0*":
         end = ">"
     else:
         raise Fallback("bad TIFF header in EXIF")
+    fault = exif_fault(tiff, makernotes=not warnings)
+    if fault:
+        raise Fallback(fault)  # ExifTool warns about it, or reads it in a way we do not
     try:
         (ifd0,) = struct.unpack_from(end + "I", tiff, 4)
         sub = _read_ifd(tiff, end, ifd0, _EXIF_IFD0, record, want_sub=True)
@@ -265,18 +342,195 @@ def _read_ifd(
             raw = tiff[start : start + n]
             if len(raw) != n:
                 raise Fallback(f"{name} runs past the segment")
-        record[name] = _exif_text(raw, copyright=tag == 0x8298)
+        record[name] = _exif_text(raw, tag)
     return sub
 
 
-def _exif_text(raw: bytes, copyright: bool) -> str:
-    if copyright:
-        # ExifTool: "photographer\0editor" -> two lines; trailing blanks go.
+#: IFD0 tags whose ExifTool 12.57 RawConv is `$val =~ s/\s+$//` (Exif.pm: Make, Model, Software,
+#: Artist): trailing ASCII white space goes after the value is cut at its first NUL (ReadValue).
+#: ImageDescription and DateTimeOriginal keep theirs; Copyright has its own RawConv (below).
+_EXIF_RSTRIP = {0x013B}
+#: Perl's \s on a byte string: no Unicode spaces, no \x1c-\x1f (which Python's strip would take).
+_PERL_SPACE = b" \t\n\r\f\v"
+
+
+_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+_INTS = {1, 3, 4, 6, 8, 9, 13}
+#: Sub-IFD pointers followed here: tag -> (the IFD it belongs in, the IFD it points at).
+_POINTERS = {
+    0x8769: ("IFD0", "ExifIFD"),
+    0x8825: ("IFD0", "GPS"),
+    0xA005: ("ExifIFD", "InteropIFD"),
+}
+#: Every other Exif.pm tag with a SubDirectory (SubIFDs, maker notes, PrintIM, ICC, XMP, IPTC and
+#: Photoshop blocks in EXIF, DNG private data, ...): ExifTool parses them, and may warn.
+_SUBDIRS = {
+    0x014A, 0x0190, 0x02BC, 0x4748, 0x8290, 0x83BB, 0x8568, 0x8606, 0x8649, 0x8773, 0x888A,
+    0x927C, 0x935C, 0xC4A5, 0xC634, 0xC68C, 0xC68F, 0xC691, 0xC6F5, 0xC7D5, 0xFE00,
+}  # fmt: skip
+#: Exif.pm IsOffset tags with their byte counts (OffsetPair): strips, tiles, JPEG thumbnail.
+_DATA = {0x0111: 0x0117, 0x0144: 0x0145, 0x0201: 0x0202}
+#: Its other IsOffset tags (FreeOffsets, old JPEG tables, ...): data ExifTool follows.
+_OTHER_OFFSETS = {0x0120, 0x0207, 0x0208, 0x0209, 0x8781, 0xA010, 0xBCC0, 0xBCC2}
+
+
+def exif_fault(tiff: bytes, writing: bool = False, makernotes: bool = False) -> str | None:
+    """What in this EXIF (TIFF data, header checked) makes ExifTool 12.57 warn when it reads it
+    or, with `writing`, fail when it rewrites it; None when nothing does.
+
+    IFD0, ExifIFD, GPS, InteropIFD and IFD1 are walked as ExifTool walks them (Exif.pm
+    ProcessExif reading, WriteExif.pl WriteExif writing; a JPEG's EXIF is read from memory, so
+    anything outside the segment is out of reach). Deliberately strict: a fault only hands the
+    file to ExifTool, which then warns, refuses or does the work. Maker notes and PrintIM are a
+    fault unless `makernotes` or `writing`: their parsers warn in ways not mirrored here, and
+    wirefix's writer leaves them byte for byte where they are.
+    """
+    order = "<" if tiff[:2] == b"II" else ">"
+    size = len(tiff)
+    try:
+        todo = [("IFD0", struct.unpack_from(order + "I", tiff, 4)[0])]
+        seen: set[int] = set()
+        while todo:
+            name, at = todo.pop(0)
+            if at in seen:
+                # WriteExif: "$name pointer references previous $dir directory" [minor error]
+                return f"{name} points at a directory already read"
+            seen.add(at)
+            if at < 8 or at + 2 > size:
+                return f"Bad {name} directory"  # ProcessExif warning, WriteExif [minor] error
+            (count,) = struct.unpack_from(order + "H", tiff, at)
+            end = at + 2 + 12 * count
+            if end + 4 > size:
+                # ProcessExif: "Illegal $dir directory size"; WriteExif: "Truncated $name
+                # directory" (the next-IFD pointer must be there too)
+                return f"Truncated {name} directory"
+            data: dict[int, tuple[int, int, int]] = {}  # tag -> (format, count, value or offset)
+            last = -1
+            for i in range(count):
+                tag, typ, n, value = struct.unpack_from(order + "HHII", tiff, at + 2 + 12 * i)
+                if tag <= last:
+                    return f"tag 0x{tag:04X} duplicate or out of sequence in {name}"  # warning
+                last = tag
+                if not 1 <= typ <= 13:
+                    return f"Bad format ({typ}) for {name} entry {i}"  # warning; write error
+                if typ not in (1, 2, 6, 7) and n > 500:
+                    # ExifTool: "[Minor] Not decoding some large array(s)"
+                    return f"{name} tag 0x{tag:04X}: a large array"
+                length = _SIZES[typ] * n
+                if length > 4:
+                    if value < 8 or (value < end + 4 and value + length > at):
+                        return f"Suspicious {name} offset for tag 0x{tag:04X}"  # [minor] both ways
+                    if value + length > size:
+                        return f"Bad {name} offset for tag 0x{tag:04X}"  # warning; write error
+                if tag in _POINTERS and name != "GPS":
+                    parent, child = _POINTERS[tag]
+                    if parent != name or typ not in (4, 13) or n != 1:
+                        # "Wrong format for ..." / "entry has zero count" / an unusual place
+                        return f"{name} tag 0x{tag:04X}: an unusual sub-IFD pointer"
+                    todo.append((child, value))
+                elif tag == 0xC4A5 and name == "IFD0" and not (writing or makernotes):
+                    if not _printim_ok(tiff, order, length, value):
+                        return "PrintIM ExifTool warns about"
+                elif (
+                    name != "GPS"
+                    and tag in _SUBDIRS
+                    and not (tag in (0x927C, 0xC4A5) and (writing or makernotes))
+                ):
+                    return f"{name} tag 0x{tag:04X}: a sub-directory ExifTool parses"
+                elif name != "GPS" and tag in _OTHER_OFFSETS:
+                    return f"{name} tag 0x{tag:04X}: data ExifTool follows"
+                if name != "GPS":
+                    data[tag] = (typ, n, value)
+            (next_ifd,) = struct.unpack_from(order + "I", tiff, end)
+            if next_ifd and name == "IFD0":
+                todo.append(("IFD1", next_ifd))
+            elif next_ifd and name != "GPS" and name != "ExifIFD" and name != "InteropIFD":
+                return f"an IFD after {name}"  # IFD2 and beyond: ExifTool reads those too
+            fault = _image_data_fault(tiff, order, name, data, writing)
+            if fault:
+                return fault
+    except struct.error:
+        return "EXIF runs past its segment"
+    return None
+
+
+def _printim_ok(tiff: bytes, order: str, length: int, at: int) -> bool:
+    """PrintIM.pm ProcessPrintIM's checks: "Bad PrintIM data", "Invalid PrintIM header",
+    "Bad PrintIM size" (the entry count tried in both byte orders)."""
+    if length <= 15 or tiff[at : at + 7] != b"PrintIM":
+        return False
+    counts = (
+        struct.unpack_from(o + "H", tiff, at + 14)[0] for o in (order, "<" if order == ">" else ">")
+    )
+    return any(length >= 16 + 6 * n for n in counts)
+
+
+def _image_data_fault(
+    tiff: bytes, order: str, name: str, entries: dict[int, tuple[int, int, int]], writing: bool
+) -> str | None:
+    """Strips, tiles or a thumbnail of one IFD that ExifTool could not copy (WriteExif.pl)."""
+    for offsets, counts in _DATA.items():
+        if (offsets in entries) != (counts in entries):
+            return f"No size tag for {name} tag 0x{offsets:04X}"  # write error
+        if offsets not in entries:
+            continue
+        (t1, n1, v1), (t2, n2, v2) = entries[offsets], entries[counts]
+        if t1 not in _INTS or t2 not in _INTS:
+            return f"Wrong format for {name} tag 0x{offsets:04X}"  # read warning
+        if n1 != n2:
+            return f"Offsets/ByteCounts disagree on count in {name}"  # write error
+        starts, lengths = _ints(tiff, order, t1, n1, v1), _ints(tiff, order, t2, n2, v2)
+        if any(a + b > len(tiff) for a, b in zip(starts, lengths, strict=True)):
+            # WriteExif: "Error reading $dataName data in $name" (or a ThumbnailImage that
+            # ExifTool cuts short, with a [minor] warning, so its output would differ)
+            return f"{name} image data outside the EXIF segment"
+    if writing and (0x0111 in entries or 0x0144 in entries):
+        # WriteExif.pl ValidateImageData, run on every IFD it writes: an uncompressed image
+        # whose byte counts are short of width x height x bits per pixel is a [minor] error
+        # ("Undersized IFD1 StripByteCounts", FujiFilm DS-7's strip thumbnails).
+        counts = entries.get(0x0117) or entries.get(0x0145)
+        compression = _first(tiff, order, entries.get(0x0103))
+        width = _first(tiff, order, entries.get(0x0100))
+        height = _first(tiff, order, entries.get(0x0101))
+        if counts and compression in (None, 1) and width and height:
+            samples = _first(tiff, order, entries.get(0x0115)) or 1
+            bits = entries.get(0x0102)
+            per_sample = _ints(tiff, order, *bits) if bits else [1] * samples
+            if len(per_sample) != samples:
+                return f"{name} BitsPerSample does not match SamplesPerPixel"  # ExifTool adjusts
+            expected = (width * height * sum(per_sample) + 7) // 8
+            if sum(_ints(tiff, order, *counts)) < expected:
+                return f"Undersized {name} image data byte counts"
+    return None
+
+
+def _ints(tiff: bytes, order: str, typ: int, n: int, value: int) -> list[int]:
+    """The integer values of an entry (format, count, value field read as int32)."""
+    fmt = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I"}.get(typ)
+    if fmt is None:
+        raise struct.error("not an integer entry")
+    if _SIZES[typ] * n <= 4:
+        raw = struct.pack(order + "I", value)
+        return list(struct.unpack_from(order + fmt * n, raw))
+    return list(struct.unpack_from(order + fmt * n, tiff, value))
+
+
+def _first(tiff: bytes, order: str, entry: tuple[int, int, int] | None) -> int | None:
+    if entry is None or entry[1] < 1:
+        return None
+    return _ints(tiff, order, *entry)[0]
+
+
+def _exif_text(raw: bytes, tag: int) -> str:
+    if tag == 0x8298:
+        # ExifTool: "photographer\0editor" -> two lines; blanks before each NUL go.
         raw = re.sub(rb" *\0", b"\n", raw, count=1)
         raw = re.sub(rb" *\0.*", b"", raw, flags=re.S)
         raw = raw[:-1] if raw.endswith(b"\n") else raw
     else:
         raw = raw.split(b"\0", 1)[0]
+        if tag in _EXIF_RSTRIP:
+            raw = raw.rstrip(_PERL_SPACE)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -286,11 +540,11 @@ def _exif_text(raw: bytes, copyright: bool) -> str:
 # -- IPTC ----------------------------------------------------------------------------------
 
 
-def _read_photoshop(payload: bytes, record: dict[str, Any]) -> None:
+def _read_photoshop(payload: bytes, record: dict[str, Any], said: list[str]) -> None:
     if not payload.startswith(_PHOTOSHOP):
         raise Fallback("APP13 that is not Photoshop 3.0")
     pos = len(_PHOTOSHOP)
-    found = None
+    found = digest = None
     while pos + 12 <= len(payload):
         if payload[pos : pos + 4] != b"8BIM":
             raise Fallback("unknown Photoshop resource signature")
@@ -307,16 +561,25 @@ def _read_photoshop(payload: bytes, record: dict[str, Any]) -> None:
             if found is not None:
                 raise Fallback("two IPTC blocks")
             found = payload[pos : pos + size]
-        elif rid == 0x0425 and size == 16:
-            record["Photoshop:IPTCDigest"] = payload[pos : pos + size].hex()
+        elif rid == 0x0425:
+            if size != 16:
+                raise Fallback("IPTCDigest that is not an MD5")
+            digest = payload[pos : pos + size]
+            record["Photoshop:IPTCDigest"] = digest.hex()
         pos += size + (size & 1)
     if found is not None:
+        if not found:
+            raise Fallback("empty IPTC block")
         _read_iptc(found, record)
+        # Photoshop.pm: IPTCDigest and CurrentIPTCDigest (the MD5 of the IPTC block) differ.
+        if digest is not None and hashlib.md5(found).digest() != digest:
+            said.append(DIGEST_WARNING)
 
 
 def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
     raw: dict[int, list[bytes]] = {}
     charset: bytes | None = None
+    shifted = False  # ISO 2022 shift codes in some text: ExifTool warns if it decodes Latin
     pos = 0
     while pos < len(block):
         if block[pos] != 0x1C:
@@ -342,6 +605,12 @@ def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
             charset = value.rstrip(b"\0")
         elif rec == 2 and ds in _IPTC:
             raw.setdefault(ds, []).append(value.rstrip(b"\0"))  # as ExifTool strips them
+        if (
+            2 <= rec < 7
+            and re.search(rb"[\x80-\xff]", value)
+            and re.search(rb"[\x14\x15\x1b]", value)
+        ):
+            shifted = True  # IPTC.pm TranslateCodedString: "ISO 2022 shifting not supported"
         elif rec not in (1, 2, 3, 7, 8, 9):
             raise Fallback(f"unusual IPTC record {rec}")
     # ExifTool (IPTC.pm HandleCodedCharset): ESC % G is UTF-8, another ESC % set is left
@@ -354,6 +623,8 @@ def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
         raise Fallback("IPTC character set ExifTool does not decode")
     else:
         decode = _latin
+        if shifted:
+            raise Fallback("ISO 2022 shift codes in Latin IPTC")
     for ds, values in raw.items():
         if len(values) > 1 and ds not in _IPTC_LISTS:
             raise Fallback("repeated IPTC dataset")
@@ -403,6 +674,115 @@ _DATE = re.compile(r"(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$")
 
 
 # -- XMP -----------------------------------------------------------------------------------
+
+
+#: ExifTool 12.57's XMP namespace URIs (XMP.pm %uri2ns), from
+#: `perl -MImage::ExifTool::XMP -e 'print "$_\\n" for values %Image::ExifTool::XMP::nsURI'`.
+#: A declared URI that is one of these but for a trailing slash ExifTool takes for that one,
+#: with "[minor] Fixed incorrect URI for xmlns:<prefix>" (XMP.pm ParseXMPElement).
+_EXIFTOOL_NS = frozenset(
+    (
+        "adobe:ns:meta/",
+        "http://cipa.jp/exif/1.0/",
+        "http://creativecommons.org/ns#",
+        "http://developer.sonyericsson.com/cell/1.0/",
+        "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
+        "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
+        "http://ns.acdsee.com/iptc/1.0/",
+        "http://ns.adobe.com/DICOM/",
+        "http://ns.adobe.com/album/1.0/",
+        "http://ns.adobe.com/camera-raw-defaults/1.0/",
+        "http://ns.adobe.com/camera-raw-embedded-lens-profile/1.0/",
+        "http://ns.adobe.com/camera-raw-saved-settings/1.0/",
+        "http://ns.adobe.com/camera-raw-settings/1.0/",
+        "http://ns.adobe.com/creatorAtom/1.0/",
+        "http://ns.adobe.com/exif/1.0/",
+        "http://ns.adobe.com/exif/1.0/aux/",
+        "http://ns.adobe.com/hdr-metadata/1.0/",
+        "http://ns.adobe.com/iX/1.0/",
+        "http://ns.adobe.com/lightroom/1.0/",
+        "http://ns.adobe.com/pdf/1.3/",
+        "http://ns.adobe.com/pdfx/1.3/",
+        "http://ns.adobe.com/photoshop/1.0/",
+        "http://ns.adobe.com/photoshop/1.0/camera-profile",
+        "http://ns.adobe.com/swf/1.0/",
+        "http://ns.adobe.com/tiff/1.0/",
+        "http://ns.adobe.com/xap/1.0/",
+        "http://ns.adobe.com/xap/1.0/PLUS/",
+        "http://ns.adobe.com/xap/1.0/bj/",
+        "http://ns.adobe.com/xap/1.0/g/",
+        "http://ns.adobe.com/xap/1.0/g/img/",
+        "http://ns.adobe.com/xap/1.0/mm/",
+        "http://ns.adobe.com/xap/1.0/rights/",
+        "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
+        "http://ns.adobe.com/xap/1.0/sType/Font#",
+        "http://ns.adobe.com/xap/1.0/sType/Job#",
+        "http://ns.adobe.com/xap/1.0/sType/ManifestItem#",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
+        "http://ns.adobe.com/xap/1.0/sType/Version#",
+        "http://ns.adobe.com/xap/1.0/t/pg/",
+        "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
+        "http://ns.adobe.com/xmp/Identifier/qual/1.0/",
+        "http://ns.adobe.com/xmp/note/",
+        "http://ns.adobe.com/xmp/sType/Area#",
+        "http://ns.apple.com/adjustment-settings/1.0/",
+        "http://ns.apple.com/faceinfo/1.0/",
+        "http://ns.exiftool.ca/1.0/",
+        "http://ns.exiftool.org/1.0/",
+        "http://ns.extensis.com/extensis/1.0/",
+        "http://ns.fastpictureviewer.com/fpv/1.0/",
+        "http://ns.google.com/photos/1.0/audio/",
+        "http://ns.google.com/photos/1.0/camera/",
+        "http://ns.google.com/photos/1.0/creations/",
+        "http://ns.google.com/photos/1.0/depthmap/",
+        "http://ns.google.com/photos/1.0/focus/",
+        "http://ns.google.com/photos/1.0/image/",
+        "http://ns.google.com/photos/1.0/panorama/",
+        "http://ns.google.com/photos/dd/1.0/profile/",
+        "http://ns.google.com/videos/1.0/spherical/",
+        "http://ns.idimager.com/ics/1.0/",
+        "http://ns.iview-multimedia.com/mediapro/1.0/",
+        "http://ns.leiainc.com/photos/1.0/image/",
+        "http://ns.microsoft.com/expressionmedia/1.0/",
+        "http://ns.microsoft.com/photo/1.0",
+        "http://ns.microsoft.com/photo/1.1",
+        "http://ns.microsoft.com/photo/1.2/",
+        "http://ns.microsoft.com/photo/1.2/t/Region#",
+        "http://ns.microsoft.com/photo/1.2/t/RegionInfo#",
+        "http://ns.nikon.com/asteroid/1.0/",
+        "http://ns.nikon.com/nine/1.0/",
+        "http://ns.nikon.com/sdc/1.0/",
+        "http://ns.optimasc.com/dex/1.0/",
+        "http://ns.useplus.org/ldf/xmp/1.0/",
+        "http://prismstandard.org/namespaces/basic/2.0/",
+        "http://prismstandard.org/namespaces/pmi/2.2/",
+        "http://prismstandard.org/namespaces/prismusagerights/2.1/",
+        "http://prismstandard.org/namespaces/prl/2.1/",
+        "http://prismstandard.org/namespaces/prm/3.0/",
+        "http://purl.org/dc/elements/1.1/",
+        "http://rs.tdwg.org/dwc/index.htm",
+        "http://www.digikam.org/ns/1.0/",
+        "http://www.dji.com/drone-dji/1.0/",
+        "http://www.metadataworkinggroup.com/schemas/collections/",
+        "http://www.metadataworkinggroup.com/schemas/keywords/",
+        "http://www.metadataworkinggroup.com/schemas/regions/",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "http://www.w3.org/2000/01/rdf-schema#",
+        "http://www.w3.org/2000/svg",
+        "http://xmp.gettyimages.com/gift/1.0/",
+    )
+)
+_XMLNS = re.compile(rb"""xmlns:([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _check_namespaces(packet: bytes) -> None:
+    """ExifTool reads the properties of such a namespace as the standard one's, and warns."""
+    for m in _XMLNS.finditer(packet):
+        uri = (m[2] if m[2] is not None else m[3]).decode("utf-8", "replace")
+        fixed = uri[:-1] if uri.endswith("/") else uri + "/"
+        if uri not in _EXIFTOOL_NS and fixed in _EXIFTOOL_NS:
+            raise Fallback(f"XMP namespace URI ExifTool fixes: {uri}")
 
 
 def _read_xmp(packet: bytes, record: dict[str, Any]) -> None:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
+from wirefix.fastread import exif_fault
+
 
 class Unsupported(Exception):
     """Not a file or a write the fast writer does; ExifTool writes this one (message says why)."""
@@ -764,6 +766,14 @@ def _exif(tiff: bytes, writes: dict[str, str]) -> bytes:
         order = ">"
     else:
         raise Unsupported("bad TIFF header in EXIF")
+    # ExifTool's own write of any EXIF tag rewrites the whole EXIF block and fails (an error or
+    # a [minor] error, which refuses the file without -m) on what fastread.exif_fault names:
+    # undersized uncompressed strips ("Undersized IFD1 StripByteCounts", FujiFilm DS-7 JPEGs),
+    # bad or looping IFD offsets, bad formats, values or image data out of the segment. The
+    # file then goes to ExifTool, which refuses it or writes it, never to a write of ours.
+    fault = exif_fault(tiff, writing=True)
+    if fault:
+        raise Unsupported(f"EXIF that ExifTool's write would refuse or repair: {fault}")
     buf = bytearray(tiff)
     try:
         (ifd0,) = struct.unpack_from(order + "I", tiff, 4)

@@ -247,7 +247,7 @@ def quick_stage(
             return None
         before = os.stat(path)
         data = path.read_bytes()
-        record = fastread.read_data(data)
+        record = fastread.read_data(data, warnings=False)  # the plan needs only the values
     except Exception:  # anything the fast reader does not settle, ExifTool reads
         return None
     record.update({"SourceFile": str(path), "File:FileType": "JPEG"})
