@@ -8,13 +8,16 @@ deadline for the whole body, a size cap), retried with backoff on the errors tha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import time
+import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import urllib3
 from filelock import FileLock
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -63,7 +66,69 @@ class _Session(requests.Session):
                 prepared_request.headers.pop(name, None)
 
 
-def session(config: Config, secret_headers: tuple[str, ...] = ()) -> requests.Session:
+class _Sockets:
+    """The sockets one fetch opened, so that its deadline can cut them off wherever it waits.
+
+    requests' timeouts bound each socket operation, not the request: a server that sends one
+    byte a second, in its headers or its body, keeps every read within its timeout forever.
+    Shutting the sockets down from a timer makes the blocked read return at the deadline,
+    whichever phase (connect, headers, body, a retry) the fetch is in.
+    """
+
+    def __init__(self) -> None:
+        self.open: list[socket.socket] = []
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self.open.append(sock)
+            expired = self.expired.is_set()
+        if expired:
+            _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            socks = list(self.open)
+        for sock in socks:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tracking_adapter(retry: Retry, sockets: _Sockets) -> HTTPAdapter:
+    """An adapter whose connections hand their sockets to `sockets` as they connect."""
+
+    class _Conn(urllib3.connection.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.track(self.sock)
+
+    class _TLSConn(urllib3.connection.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.track(self.sock)
+
+    class _Pool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _Conn
+
+    class _TLSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = _TLSConn
+
+    adapter = HTTPAdapter(max_retries=retry)
+    adapter.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+    return adapter
+
+
+def session(
+    config: Config, secret_headers: tuple[str, ...] = (), sockets: _Sockets | None = None
+) -> requests.Session:
     http = config.http
     retry = Retry(
         total=http.retries,
@@ -79,8 +144,10 @@ def session(config: Config, secret_headers: tuple[str, ...] = ()) -> requests.Se
     )
     s = _Session()
     s.secret_headers = secret_headers
-    s.mount("http://", HTTPAdapter(max_retries=retry))
-    s.mount("https://", HTTPAdapter(max_retries=retry))
+    for scheme in ("http://", "https://"):
+        s.mount(
+            scheme, _tracking_adapter(retry, sockets) if sockets else HTTPAdapter(max_retries=retry)
+        )
     s.headers["User-Agent"] = USER_AGENT
     return s
 
@@ -123,10 +190,14 @@ def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetche
     if known.get("last_modified"):
         headers["If-Modified-Since"] = known["last_modified"]
     http = config.http
-    started = time.monotonic()
+    sockets = _Sockets()
+    # The whole request, retries included, ends at the deadline however the server dawdles.
+    timer = threading.Timer(http.deadline, sockets.expire)
+    timer.daemon = True
+    timer.start()
     try:
         with (
-            session(config, tuple(secret)) as s,
+            session(config, tuple(secret), sockets) as s,
             s.get(
                 url, headers=headers, timeout=(http.connect_timeout, http.read_timeout), stream=True
             ) as resp,
@@ -140,8 +211,6 @@ def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetche
                 body += chunk
                 if len(body) > MAX_NOTICE_BYTES:
                     raise SourceError(f"{url}: feed document larger than {MAX_NOTICE_BYTES} bytes")
-                if time.monotonic() - started > http.deadline:
-                    raise SourceError(f"{url}: feed took longer than {http.deadline:g}s; gave up")
             ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().casefold()
             validators = {
                 k: v
@@ -151,28 +220,39 @@ def fetch_pending(url: str, config: Config, state: Path | None = None) -> Fetche
                 )
                 if v
             }
-    except requests.exceptions.RetryError as exc:
-        raise SourceError(
-            f"{url}: server kept failing after {http.retries} retries ({_cause(exc)})"
-        ) from exc
-    except requests.exceptions.Timeout as exc:
-        raise SourceError(
-            f"{url}: no answer within {http.read_timeout:g}s (after retries)"
-        ) from exc
-    except requests.exceptions.ConnectionError as exc:
-        # Once retries are spent, requests reports a read timeout as a connection error.
-        if "Read timed out" in str(exc):
-            raise SourceError(
-                f"{url}: no answer within {http.read_timeout:g}s (after {http.retries} retries)"
-            ) from exc
-        raise SourceError(f"{url}: could not connect ({_cause(exc)})") from exc
     except requests.exceptions.RequestException as exc:
-        raise SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}") from exc
+        if sockets.expired.is_set():
+            raise SourceError(_too_slow(url, http.deadline)) from exc
+        raise _failure(url, exc, http.retries, http.read_timeout) from exc
+    finally:
+        timer.cancel()
+    if sockets.expired.is_set():  # the last bytes came as the deadline cut the socket
+        raise SourceError(_too_slow(url, http.deadline))
     suffix = (
         ".html" if "html" in ctype else ".json" if "json" in ctype else ".xml" if "xml" in ctype
         else ""
     )  # fmt: skip
     return Fetched(url, read_bytes(bytes(body), url, suffix), validators, state)
+
+
+def _too_slow(url: str, deadline: float) -> str:
+    return f"{url}: no complete answer within {deadline:g}s ([http] deadline); gave up"
+
+
+def _failure(url: str, exc: Exception, retries: int, read_timeout: float) -> SourceError:
+    """One line for what requests raised."""
+    if isinstance(exc, requests.exceptions.RetryError):
+        return SourceError(f"{url}: server kept failing after {retries} retries ({_cause(exc)})")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return SourceError(f"{url}: no answer within {read_timeout:g}s (after retries)")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        # Once retries are spent, requests reports a read timeout as a connection error.
+        if "Read timed out" in str(exc):
+            return SourceError(
+                f"{url}: no answer within {read_timeout:g}s (after {retries} retries)"
+            )
+        return SourceError(f"{url}: could not connect ({_cause(exc)})")
+    return SourceError(f"{url}: {type(exc).__name__}: {_cause(exc)}")
 
 
 def _cause(exc: BaseException) -> str:
