@@ -65,7 +65,7 @@ def backup_dir(option: str | None = None) -> Path:
 #   read_timeout = 20           # seconds to wait for each answer
 #   retries = 3                 # on connection errors, timeouts and HTTP 429/500/502/503/504
 #   backoff = 0.5               # seconds; waits grow 0.5, 1, 2, ...
-#   deadline = 120              # seconds for a whole request (retries included), however slowly it trickles
+#   deadline = 120              # seconds for a whole request, retries included, however slow
 #
 #   [[feeds]]
 #   url = "https://feeds.example.com/pictures"   # also a prefix: it applies to URLs under it
