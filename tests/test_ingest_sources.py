@@ -275,3 +275,29 @@ def test_outlook_forward_without_a_forwarded_message_line(tmp_path: Path) -> Non
     assert parsed.identifiers == {"transmission_ref": "TOK801"}
     assert "TOK802" not in parsed.text
     assert parsed.sent_at == "2011-07-16T23:58:00"
+
+
+def test_a_large_attachment_is_not_held_in_memory_while_the_notice_is_read() -> None:
+    """A 50 MB e-mail attachment took ten times its size in memory (issue 14); the photo is
+    never read from an e-mail, so its body is dropped before parsing. Counted by tracemalloc:
+    allocations, not time, so the load of the machine does not matter."""
+    import os
+    import tracemalloc
+    from email.message import EmailMessage
+
+    from wirefix.ingest.mail import read_email
+
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "photo@afp.example", "MANDATORY KILL"
+    msg.set_content("MANDATORY KILL - AFP photo 000_33ZL4RD has been withdrawn from AFP systems.")
+    msg.add_attachment(os.urandom(20 * 1024 * 1024), maintype="image", subtype="jpeg",
+                       filename="000_33ZL4RD.jpg")  # fmt: skip
+    data = bytes(msg)
+    tracemalloc.start()
+    try:
+        item = read_email(data, "kill.eml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert item.text.startswith("MANDATORY KILL - AFP photo 000_33ZL4RD")
+    assert peak < len(data) // 4, f"{peak} bytes to read a {len(data)}-byte e-mail"

@@ -43,8 +43,42 @@ _HEADER_LINE = re.compile(
 )
 
 
+# A long run of base64 lines is an attachment's body (a photo, a PDF); a notice's own text is a
+# few kilobytes, so 400 lines (some 22 KB decoded) is far past any text part.
+# Up to 256 lines a match: a repetition over a whole run would keep a record per line.
+_BASE64_LINES = re.compile(rb"(?:[A-Za-z0-9+/]{40,998}={0,2}\r?\n){1,256}")
+_ATTACHMENT_LINES = 400
+
+
+def attachment_bodies_dropped(data: bytes) -> bytes:
+    """The message without the bodies of its base64 attachments, which wirefix never reads.
+
+    The email package holds a message several times over while it parses (the bytes as text,
+    its lines, each part's payload): ten times a 50 MB attachment. Dropping the long base64
+    runs first keeps a 64 MB e-mail near its own size in memory; the parts stay, empty.
+    """
+    if len(data) < 256 * 1024:
+        return data
+    kept: list[bytes] = []
+    start = pos = 0
+    size = len(data)
+    while pos < size:
+        run_start, lines = pos, 0
+        while (m := _BASE64_LINES.match(data, pos)) is not None:
+            lines += data.count(b"\n", pos, m.end())
+            pos = m.end()
+        if lines >= _ATTACHMENT_LINES:
+            kept.append(data[start:run_start])
+            start = pos
+        nl = data.find(b"\n", pos)
+        pos = size if nl < 0 else nl + 1
+    kept.append(data[start:])
+    return b"".join(kept)
+
+
 def read_email(data: bytes, source: str) -> NoticeText:
     try:
+        data = attachment_bodies_dropped(data)
         msg = email.message_from_bytes(data, policy=email.policy.default)
         if not msg.keys():
             raise MailError("no e-mail headers")
