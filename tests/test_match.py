@@ -318,3 +318,17 @@ def test_a_file_credited_to_a_distributor_of_the_notice_is_not_another_agencys()
     assert "other_agency" in scored("REUTERS")
     assert scored("REUTERS")[-1] == "no"
     assert "other_agency" in scored("APA-PictureDesk"), "APA is not AP, nor AFP"
+
+
+def test_a_byline_holding_a_slash_is_looked_up_whole() -> None:
+    """Issue 14: "JOHN DOE/JANE ROE" as a byline was split, and the file keyed by the whole
+    byline was never a candidate."""
+    notice = _notice(
+        kind="correction",
+        corrections=[Correction("byline", "JOHN DOE/JANE ROE", "JOHN DOE/JANE ROSE")],
+    )
+    assert ("name", "john doe/jane roe") in notice_keys(notice)
+    fields = {"byline": ["JOHN DOE/JANE ROE"]}
+    from wirefix.tagmap import index_keys
+
+    assert index_keys(fields, "a.jpg") & notice_keys(notice)

@@ -78,6 +78,10 @@ def notice_keys(notice: Notice) -> set[tuple[str, str]]:
             # "JOHN DOE/AFP": the person's name, never the agency alone (half the store).
             parts = [norm_key(p) for p in correction.erroneous.replace(",", "/").split("/")]
             names = {("name", p) for p in parts if p and p != agency}
+            if correction.field == "byline":
+                # A byline is one value even with a "/" in it ("JOHN DOE/JANE ROE"): the index
+                # keys it whole, so it is looked up whole as well as by its parts.
+                names.add(("name", norm_key(correction.erroneous)))
             keys.update(names)
             unnamed = unnamed or not names
     if notice.photographer:
