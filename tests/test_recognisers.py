@@ -35,7 +35,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         status="parsed",
         language="fr",
         corrections=[("byline", "MARIE-ÈVE LEVESQUE", "MARIE-ÈVE LÉVESQUE")],
-        event=("2019-03-14", None, None),
+        event=("2019-03-14", "Montréal", None),  # "dans le centre de Montréal, le 14 mars"
         photographer="MARIE-ÈVE LÉVESQUE",
     ),
     "afp-corrects-prefix.txt": dict(

@@ -54,13 +54,25 @@ AGENCY_ALIASES: dict[str, tuple[str, ...]] = {
     "Agência Brasil": ("agência brasil", "agencia brasil"),
     "LUSA": ("lusa",),
     "WENN": ("wenn",),
+    "Landov": ("landov",),
+    "Barcroft Media": ("barcroft media", "barcroft"),
+    "Polaris": ("polaris", "polaris images"),
+    "Redux": ("redux", "redux pictures"),
+    "Splash News": ("splash news", "splash"),
+    "eyevine": ("eyevine",),
+    "Avalon": ("avalon",),
+    "Backgrid": ("backgrid",),
+    "Scanpix": ("scanpix",),
 }
 _ALIAS = {alias: name for name, aliases in AGENCY_ALIASES.items() for alias in aliases}
 _SEPARATORS = re.compile(r"\s*/\s*|\s+via\s+|\s*[,;|]\s*|\s+-\s+|\(|\)", re.I)
 
 # Agencies that sell other agencies' photos: after another agency in a chain they are
 # distributors; alone ("Photo by X/Getty Images") they are the originator.
-DISTRIBUTORS = {"Getty Images", "Alamy", "Shutterstock", "ZUMA Press", "Corbis", "Newscom", "Sipa"}
+DISTRIBUTORS = {
+    "Getty Images", "Alamy", "Shutterstock", "ZUMA Press", "Corbis", "Newscom", "Sipa", "Landov",
+    "Barcroft Media", "Polaris", "Redux", "Splash News", "eyevine", "Avalon", "Backgrid",
+}  # fmt: skip
 
 
 def agency_name(segment: str) -> str | None:

@@ -34,8 +34,13 @@ _SHOULD_READ = re.compile(
     r"\s*(?:\)|$|\n|\.(?:\s|$)|,\s+(?:not|instead\s+of|rather\s+than)\b)",
     re.I,
 )
-_VIA = re.compile(r"\s+via\s+", re.I)
-_LEAD_IN = re.compile(r"^(?:\(?\s*(?:photo|photos|picture|image)\s+(?:by|:)\s*)", re.I)
+_VIA = re.compile(r"(?:^|\s+)v[ií]a\s+", re.I)
+# What stands before a credit's name: "Photo by", "Foto de", "Photo:", "Bild:", "Credit:".
+_LEAD_IN = re.compile(
+    r"^\(?\s*(?:(?:photo|photos|picture|image|foto|fotos|bild|credit|crédit|crédito|byline)"
+    r"\s*(?:by|de|di|von|van|:)?\s*:?\s*)+",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,12 @@ class CreditChain:
     agencies: list[str] = field(default_factory=list)  # in the order the credit names them
     should_read: bool = False  # the notice says this is what the credit must read
     start: int = 0
+    carriers: list[str] = field(default_factory=list)  # named after "via": distributors
 
     @property
     def originator(self) -> str | None:
         """The first agency that is not a mere distributor, else the first agency."""
-        makers = [a for a in self.agencies if a not in DISTRIBUTORS]
+        makers = [a for a in self.agencies if a not in DISTRIBUTORS and a not in self.carriers]
         if makers:
             return makers[0]
         return self.agencies[0] if self.agencies else None
@@ -68,7 +74,7 @@ class CreditChain:
 
 # Lower-case particles inside people's names ("Remko de Waal", "Ahmad al-Rubaye").
 _PARTICLES = {"de", "da", "das", "do", "dos", "van", "der", "den", "von", "le", "la", "del",
-              "di", "du", "al", "el", "bin", "ibn", "ter", "y", "e", "zu"}  # fmt: skip
+              "di", "du", "al", "el", "bin", "ibn", "ter", "y", "e", "zu", "of"}  # fmt: skip
 
 
 def _is_name(words: list[str]) -> bool:
@@ -82,6 +88,9 @@ def _is_name(words: list[str]) -> bool:
     return capitalised and words[0][:1].isupper() and any(ch.isalpha() for w in words for ch in w)
 
 
+_INITIALS = re.compile(r"^(?:[A-ZÀ-Ý]\.){1,3}$")
+
+
 def _edge_words(segment: str, first: bool) -> list[str]:
     """The capitalised words at a chain's outer edge: "Photo by JOHN DOE" -> [JOHN, DOE]."""
     words = segment.split()
@@ -91,11 +100,14 @@ def _edge_words(segment: str, first: bool) -> list[str]:
         if particle:
             picked.append(word)
             continue
-        if not (word[:1].isupper() or word[:1].isdigit()) or word.endswith((".", "!", "?")):
+        initial = bool(_INITIALS.match(word))  # "H.W.", "A." inside a name
+        if not (word[:1].isupper() or word[:1].isdigit()) or (
+            word.endswith((".", "!", "?")) and not initial
+        ):
             if not first and word[:1].isupper() and not picked:
                 picked.append(word.rstrip(".!?"))
             break
-        if picked and len(word) > 1 and word.isupper() != picked[0].isupper():
+        if not first and picked and len(word) > 1 and word.isupper() != picked[0].isupper():
             break  # "Ahmed Jadallah TPX IMAGES OF THE DAY": the name ends where the case does
         picked.append(word)
     while picked and picked[-1].casefold() in _PARTICLES:
@@ -104,16 +116,24 @@ def _edge_words(segment: str, first: bool) -> list[str]:
 
 
 def _parse(raw: str, start: int, should_read: bool = False) -> CreditChain | None:
-    segments = [
-        _LEAD_IN.sub("", piece).strip() for part in raw.split("/") for piece in _VIA.split(part)
-    ]
+    pieces: list[tuple[str, bool]] = []  # (segment, named after "via": a distributor)
+    for part in raw.split("/"):
+        for k, piece in enumerate(_VIA.split(part)):
+            via = k > 0 or bool(_VIA.match(part))
+            pieces.append((_LEAD_IN.sub("", piece).strip(), via))
     agencies: list[str] = []
+    carriers: list[str] = []
     names: list[str] = []
-    last = len(segments) - 1
-    for n, segment in enumerate(segments):
+    last = len(pieces) - 1
+    for n, (segment, via) in enumerate(pieces):
         if not segment:
             continue
         agency = agency_name(segment)
+        if agency is None and n in (0, last) and len(pieces) > 1:
+            # "dpa +++ dpa-Bildfunk +++", "REUTERS ATTENTION EDITORS - ...": an agency word at
+            # the segment's inner edge (next to the slash), then prose.
+            words = segment.split()
+            agency = agency_name(words[-1] if n == 0 else words[0])
         if agency is None and n in (0, last) and not should_read:
             # The outer segments run into the caption's prose: keep only the name-like edge.
             edge = _edge_words(segment, first=n == 0)
@@ -124,6 +144,8 @@ def _parse(raw: str, start: int, should_read: bool = False) -> CreditChain | Non
         if agency:
             if agency not in agencies:
                 agencies.append(agency)
+            if via and agency not in carriers:
+                carriers.append(agency)
             continue
         words = segment.split()
         if _is_name(words):
@@ -136,7 +158,27 @@ def _parse(raw: str, start: int, should_read: bool = False) -> CreditChain | Non
         agencies=agencies,
         should_read=should_read,
         start=start,
+        carriers=carriers,
     )
+
+
+# Credits without a slash: ANP's and Belga's "ANP JEROEN VAN DER MEULEN" at a caption's end,
+# Xinhua's "新华社记者 王小明 摄" ("photo by Xinhua reporter ...").
+_SPACED = re.compile(
+    r"(?<![\w/])(?P<agency>ANP|BELGA|AFP PHOTO)\s+"
+    r"(?P<name>[A-ZÀ-Ý][A-ZÀ-Ý'’.\-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’.\-]+){1,4})[ \t]*$",
+    re.M,
+)
+_CJK_REPORTER = re.compile(
+    r"(?P<agency>新华社|新華社|中新社)?\s*记者\s*(?P<name>[^\s\d，。、]{2,4})\s*摄"
+)
+_CJK_AGENCIES = {"新华社": "Xinhua", "新華社": "Xinhua", "中新社": "China News Service"}
+
+
+def credit_names(credit: str) -> list[str]:
+    """The people a credit line names ("EFE/Sebastián Iturralde" -> ["Sebastián Iturralde"])."""
+    chain = _parse(credit, 0, should_read=True)
+    return chain.photographers if chain else []
 
 
 def chains(text: str) -> list[CreditChain]:
@@ -159,6 +201,18 @@ def chains(text: str) -> list[CreditChain]:
         chain = _parse(m.group("chain"), m.start())
         if chain:
             found.append(chain)
+    for m in _SPACED.finditer(text):
+        agency = agency_name(m.group("agency"))
+        if agency:
+            found.append(CreditChain(raw=m.group(0).strip(), photographers=[nfc(m.group("name"))],
+                                     agencies=[agency], start=m.start()))  # fmt: skip
+    for m in _CJK_REPORTER.finditer(text):
+        agency = _CJK_AGENCIES.get(m.group("agency") or "") or (
+            "Xinhua" if "新华社" in text or "新華社" in text else None
+        )
+        if agency:
+            found.append(CreditChain(raw=m.group(0).strip(), photographers=[nfc(m.group("name"))],
+                                     agencies=[agency], start=m.start()))  # fmt: skip
     return found
 
 
@@ -187,8 +241,10 @@ def read_credits(text: str) -> Credits:
     originator = origins[0] if origins else None
     distributors: list[str] = []
     for c in ordered:
+        if c.originator != originator:
+            continue  # another photo's credit, on the same page or in the same e-mail
         for agency in c.agencies:
-            if agency != originator and agency not in distributors and agency in DISTRIBUTORS:
+            if agency != originator and agency not in distributors:
                 distributors.append(agency)
     should = next((c for c in ordered if c.should_read), None)
     photographer = next((c.photographer for c in ordered if c.photographer), None)

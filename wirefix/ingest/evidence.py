@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from wirefix.agencies import agencies_in
-from wirefix.ingest.credits import Credits, agency_name
+from wirefix.ingest import facts
+from wirefix.ingest.credits import Credits, agency_name, credit_names
 from wirefix.model import Correction, Notice, Reading, nfc
 
 
@@ -135,25 +136,52 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def _field_of(c: Correction, signed: list[str], text: str) -> str:
-    """The field of a pair the words did not name ("[X] instead of [Y]"): a byline when the
-    name is the caption's sign-off or the notice speaks of the photographer, a credit when both
-    sides are credit lines ("X/AFP/Getty Images")."""
+def _tagged(read: str, name: str) -> bool:
+    """ "Priyanka Deshmukh-Rao TPX IMAGES OF THE DAY" is `name` with a wire tag after it."""
+    rest = read[len(name) :].split() if read.startswith(name) and read != name else []
+    return bool(rest) and all(w.isupper() and len(w) > 1 for w in rest)
+
+
+def _field_of(c: Correction, signed: list[str], notice: Notice) -> str:
+    """The field of a pair the words did not name ("[X] instead of [Y]").
+
+    A byline when the name is the caption's sign-off or the notice speaks of the photographer;
+    a credit when both sides are credit lines ("X/AFP/Getty Images"); a date when they are
+    dates; the city or country when the right value is the caption's place; a caption when the
+    notice names its photographer and the pair is about someone or something else in it.
+    """
     if c.field != "other":
         return c.field
     if any(_same(c.corrected, s) or _same(c.erroneous, s) for s in signed):
         return "byline"
+    person = not any(ch.isdigit() for ch in c.corrected + c.erroneous)
+    if person and _PHOTOGRAPHER_WORDS.search(notice.text):
+        return "byline"
     if agencies_in(c.corrected) and agencies_in(c.erroneous) and "/" in c.corrected + c.erroneous:
         return "credit"
-    person = not any(ch.isdigit() for ch in c.corrected + c.erroneous)
-    if person and _PHOTOGRAPHER_WORDS.search(text):
-        return "byline"
+    if facts.event_date(c.corrected) and facts.event_date(c.erroneous):
+        return "date"
+    place = _PREPOSITION.sub("", c.corrected)
+    if _same(place, notice.event.city) or _PLACE_WORDS.search(notice.text):
+        return "city"
+    if _same(place, notice.event.country):
+        return "country"
+    if signed or (notice.caption and c.corrected in notice.caption):
+        return "caption"
     return "other"
+
+
+_PREPOSITION = re.compile(r"^(?:à|a|in|en|em|au|aux|bei|im|near|at)\s+", re.I)
+# Words that say a notice is about where the photo was taken.
+_PLACE_WORDS = re.compile(
+    r"place\s*name|plaatsnaam|località|localidade|\bOrtsname|\blieu\b|dateline|地点|地名",
+    re.I,
+)
 
 
 # Words that say a notice is about who took the photo (not "name", which names anything).
 _PHOTOGRAPHER_WORDS = re.compile(
-    r"photographer|\bbyline|\bby-line|fot[oó]grafo|Fotograf|fotograaf|photographe|摄影|署名|"
+    r"photographer|\bbyline|\bby-line|fot[oó]grafo|\bFotografen?\b|fotograaf|photographe|摄影|署名|"
     r"\bfirmat[ao]\b|사진기자|カメラマン",
     re.I,
 )
@@ -175,7 +203,7 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
         distributors.append(issuer)
 
     corrections = [
-        Correction(_field_of(c, signed, notice.text), c.erroneous, c.corrected)
+        Correction(_field_of(c, signed, notice), c.erroneous, c.corrected)
         for c in notice.corrections
     ]
     byline = next((c for c in corrections if c.field == "byline"), None)
@@ -195,7 +223,15 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
     photographer = notice.photographer
     if byline and not _same(photographer, byline.corrected):
         photographer = byline.corrected
-    elif credits.photographer and (not photographer or agency_name(photographer)):
+        if "/" in photographer:  # "EFE/Sebastián Iturralde": the name, not the credit line
+            named = credit_names(photographer)
+            photographer = named[0] if named else photographer
+    elif credits.photographer and (
+        not photographer
+        or agency_name(photographer)
+        # "Priyanka Deshmukh-Rao TPX IMAGES OF THE DAY": the credit's reading is the name alone
+        or _tagged(photographer, credits.photographer)
+    ):
         photographer = credits.photographer
     if photographer and agency_name(photographer):
         photographer = None  # "AFP" is an agency, never a photographer

@@ -51,6 +51,9 @@ _DATE_PATTERNS = [
     ),
     # "2023年2月20日"
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+    # Day first, as in Europe: "06.03.2025," (dpa), "10/11/2025.-" (EFE), "dated 07/07/16" (PA).
+    re.compile(r"(?<![\d./])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?![\d.]\d)"),
+    re.compile(r"(?<![\d/])(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])"),
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
 ]
 
@@ -91,10 +94,24 @@ def _absolute(m: re.Match[str]) -> date | None:
     # and dateparser was most of the time spent per notice.
     """The date a pattern matched, or None for one that does not exist (February 30)."""
     month = _month(m.group("m"))
+    year, day = int(m.group("y")), int(m.group("d"))
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    if month and month > 12 and day <= 12:  # "11/20/2025": the American order after all
+        month, day = day, month
     try:
-        return date(int(m.group("y")), month, int(m.group("d"))) if month else None
+        return date(year, month, day) if month else None
     except ValueError:
         return None
+
+
+# A date these words lead into is when the photo was released, sent or filed, not taken.
+_NOT_TAKEN = re.compile(
+    r"(?:released|issued|issue\s+date|distributed|published|transmitted|sent|provided|supplied|"
+    r"publicad[ao]|difundid[ao]|veröffentlicht|diffusée?|transmise?)"
+    r"\b[^.\n]{0,40}$",
+    re.I,
+)
 
 
 _WEEKDAYS = {
@@ -117,6 +134,23 @@ _RELATIVE = re.compile(
 _ON_WEEKDAY = re.compile(rf"\b(?:on|ce|el|le)\s+(?P<weekday>{_WEEKDAY_WORDS})\b", re.I)
 
 
+_WEEKDAY_OR_TIME = re.compile(
+    r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|[\d:]+|gmt|utc|am|pm|[,.\s-])*$", re.I
+)
+
+
+def _dates_the_notice(text: str, m: re.Match[str]) -> bool:
+    """A date alone on one of the notice's first lines ("Monday March 11, 2024" under the
+    heading) is when the notice was sent, not when the photo was taken."""
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    line_end = len(text) if line_end < 0 else line_end
+    if text.count("\n", 0, line_start) > 3 or "\n" not in text.strip():
+        return False  # a value ("November 2, 2022") or a caption on one line: an event date
+    rest = text[line_start : m.start()] + " " + text[m.end() : line_end]
+    return bool(_WEEKDAY_OR_TIME.match(rest.strip()))
+
+
 def event_date(text: str, sent_at: str | None = None) -> str | None:
     """The first absolute date in `text` (ISO), else a relative one resolved against `sent_at`.
 
@@ -124,14 +158,22 @@ def event_date(text: str, sent_at: str | None = None) -> str | None:
     date it does not carry, and never the date it happens to be read on.
     """
     best: tuple[int, str] | None = None
+    released = False
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
+            if _NOT_TAKEN.search(text[max(0, m.start() - 60) : m.start()]) or _dates_the_notice(
+                text, m
+            ):
+                released = True
+                continue  # "released by Kensington Palace on March 10, 2024"
             parsed = _absolute(m)
             if parsed and (best is None or m.start() < best[0]):
                 best = (m.start(), parsed.isoformat())
-            break  # only each pattern's first match: the caption's date comes first
+            break  # only each pattern's first taken date: the caption's date comes first
     if best:
         return best[1]
+    if released:
+        return None  # the words date the release, not the photo ("undated handout")
     base = _own_date(sent_at)
     return relative_date(text, base) if base else None
 
@@ -217,8 +259,8 @@ _DEMONYMS = {
 }
 _NAME = r"[A-ZÀ-Ý][\w'’\-]+(?:[ \-][A-ZÀ-Ý][\w'’\-]+){0,3}"
 _CITY_OF = re.compile(
-    rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city|ville|ciudad|"
-    rf"localidad|città|cidade|Stadt|stad)\s+(?:of|de|di|d'|van)\s+(?P<city>{_NAME})"
+    rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city|district|ville|"
+    rf"ciudad|localidad|città|cidade|Stadt|stad)\s+(?:of|de|di|d'|van)\s+(?P<city>{_NAME})"
 )
 # A country may be written with dots ("U.S.", "Calif.").
 _COUNTRY = r"[A-ZÀ-Ý][\w'’.\-]*(?:[ \-][A-ZÀ-Ý][\w'’.\-]*){0,3}"
@@ -229,7 +271,7 @@ _CITY_COUNTRY = re.compile(
 # "in Brasilia on November 2", "à Paris, le 7 mars", "in Berlin vom 3. Oktober", "a Ischia del".
 _IN_CITY = re.compile(
     rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME})(?=[,.;]|\s+(?:on|during|after|before|as|"
-    rf"when|while|taken|le|el|vom|am|del|della|op|em|de)\b)"
+    rf"when|while|taken|le|el|vom|am|del|della|op|em|de)\b|\s*$)"
     rf"|\ba\s+(?P<city_it>{_NAME})\s+(?=(?:del|della|dello|dei|il|nel)\b)"
 )
 # Capitalised words after "in" that are not places.
@@ -240,21 +282,88 @@ _NOT_PLACES = {
     "AFP", "Reuters", "Getty", "Getty Images", "EPA", "AP", "Photo", "Foto", "English", "French",
 }  # fmt: skip
 _DATELINE = re.compile(
-    rf"^\s*(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}}),\s+(?P<country>{_NAME})\s+[-–—(]"
+    rf"^[ \t]*(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}})(?:,\s+(?P<country>{_NAME})\s*[-–—(,]|"
+    rf"\s+\((?P<paren>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}})\)(?=[,.\s]))|"
+    # "DEN HAAG - Demonstranten ...": a city in capitals alone, then the caption.
+    rf"^[ \t]*(?P<alone>[A-ZÀ-Ý][A-ZÀ-Ý'\-]+(?: [A-ZÀ-Ý][A-ZÀ-Ý'\-]+){{0,2}})"
+    rf"\s+[-–—]\s+(?=[A-ZÀ-Ý])",
+    re.M,
+)
+# dpa: "06.03.2025, Sachsen, Leipzig: Besucher ...", "18.09.2025, Hamburg: ..."
+_DPA_DATELINE = re.compile(
+    rf"^[ \t]*\d{{1,2}}\.\d{{1,2}}\.\d{{4}},\s+(?:(?P<region>{_NAME}),\s+)?(?P<city>{_NAME}):",
+    re.M,
+)
+# "in Tondo, Manila, Philippines", "in Yatsushiro, Kumamoto Prefecture, southwestern Japan":
+# the city is the first place, the country the first later part that is one.
+_PLACE_LIST = re.compile(
+    rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME})((?:,\s+[\w'’.\- ]{{2,40}}?){{1,3}})(?=,|\.\s|$)",
+    re.M,
 )
 
 
+# Country names as English captions write them (and as agencies' datelines do).
+COUNTRIES = {
+    "Afghanistan", "Albania", "Algeria", "Angola", "Argentina", "Armenia", "Australia", "Austria",
+    "Azerbaijan", "Bahrain", "Bangladesh", "Belarus", "Belgium", "Bolivia", "Bosnia", "Brazil",
+    "Bulgaria", "Burkina Faso", "Cambodia", "Cameroon", "Canada", "Chad", "Chile", "China",
+    "Colombia", "Congo", "Croatia", "Cuba", "Cyprus", "Czech Republic", "Denmark", "Ecuador",
+    "Egypt", "El Salvador", "England", "Eritrea", "Estonia", "Ethiopia", "Finland", "France",
+    "Gaza", "Georgia", "Germany", "Ghana", "Greece", "Guatemala", "Haiti", "Honduras", "Hungary",
+    "Iceland", "India", "Indonesia", "Iran", "Iraq", "Ireland", "Israel", "Italy", "Ivory Coast",
+    "Jamaica", "Japan", "Jordan", "Kazakhstan", "Kenya", "Kosovo", "Kuwait", "Laos", "Latvia",
+    "Lebanon", "Libya", "Lithuania", "Luxembourg", "Madagascar", "Malaysia", "Mali", "Malta",
+    "Mexico", "Moldova", "Mongolia", "Montenegro", "Morocco", "Mozambique", "Myanmar", "Nepal",
+    "Netherlands", "New Zealand", "Nicaragua", "Niger", "Nigeria", "North Korea", "Norway",
+    "Oman", "Pakistan", "Panama", "Paraguay", "Peru", "Philippines", "Poland", "Portugal",
+    "Qatar", "Romania", "Russia", "Rwanda", "Saudi Arabia", "Scotland", "Senegal", "Serbia",
+    "Singapore", "Slovakia", "Slovenia", "Somalia", "South Africa", "South Korea", "South Sudan",
+    "Spain", "Sri Lanka", "Sudan", "Sweden", "Switzerland", "Syria", "Taiwan", "Tanzania",
+    "Thailand", "Tunisia", "Turkey", "Türkiye", "Uganda", "Ukraine", "United Arab Emirates",
+    "United Kingdom", "United States", "Uruguay", "Uzbekistan", "Venezuela", "Vietnam", "Wales",
+    "West Bank", "Yemen", "Zambia", "Zimbabwe", "U.S.", "USA", "UK", "Britain",
+    "España", "Francia", "Alemania", "Italia", "Deutschland", "Frankreich",
+    "México", "Perú", "Brasil", "Turquía", "Nederland", "Belgique", "Suisse",
+}  # fmt: skip
 _COUNTRY_WORDS = re.compile(
-    r"\b(?:" + "|".join(sorted({*_DEMONYMS, *_DEMONYMS.values()}, key=len, reverse=True)) + r")\b"
-)
+    r"\b(?:" + "|".join(re.escape(w) for w in sorted({*_DEMONYMS, *COUNTRIES}, key=len,
+                                                      reverse=True)) + r")(?![\w'’])",
+    re.I,
+)  # fmt: skip
+_COUNTRY_KEYS = {c.casefold(): c for c in COUNTRIES}
+_DEMONYM_KEYS = {d.casefold(): c for d, c in _DEMONYMS.items()}
+
+
+def _country_last_named(text: str) -> str | None:
+    """Where a caption names no city: the last country it names ("in Kharkiv region, Ukraine",
+    "REUTERS/Adnan Hajj (LEBANON)"), never a demonym ("an Israeli air raid" is not Israel)."""
+    found = None
+    for m in _COUNTRY_WORDS.finditer(text):
+        word = m.group(0)
+        if word[:1].isupper() and (word in COUNTRIES or word.casefold() in _COUNTRY_KEYS):
+            found = word
+    return found
 
 
 def _country_named(text: str) -> str | None:
-    """The country a caption names elsewhere ("a Syrian pro-government position" -> Syria)."""
-    m = _COUNTRY_WORDS.search(text)
-    if not m:
-        return None
-    return _DEMONYMS.get(m.group(0), m.group(0))
+    """The country a caption names elsewhere ("a Syrian pro-government position" -> Syria,
+    "REUTERS/Adnan Hajj (LEBANON)" -> LEBANON), as written; a demonym gives its country.
+
+    Only capitalised words count: "china" the porcelain and "turkey" the bird are not places.
+    """
+    for m in _COUNTRY_WORDS.finditer(text):
+        word = m.group(0)
+        if not word[:1].isupper():
+            continue
+        key = word.casefold()
+        if key in _DEMONYM_KEYS and word not in COUNTRIES:
+            return _DEMONYM_KEYS[key]
+        return word
+    return None
+
+
+def is_country(word: str) -> bool:
+    return word.strip(" .").casefold() in _COUNTRY_KEYS or word.strip(" .") in ("U.S", "U.K")
 
 
 def event_place(text: str) -> tuple[str | None, str | None]:
@@ -264,8 +373,19 @@ def event_place(text: str) -> tuple[str | None, str | None]:
         country = _DEMONYMS.get(m.group("demonym") or "") or _country_named(text)
         return m.group("city"), country
     m = _DATELINE.search(text)
+    if m and not _NOT_DATELINE.search(m.group("alone") or ""):
+        if m.group("alone"):
+            return m.group("alone").strip(), _country_named(text)
+        country = m.group("country") or (m.group("paren") or "").title() or None
+        return m.group("city").strip().title(), country
+    m = _DPA_DATELINE.search(text)
     if m:
-        return m.group("city").strip().title(), m.group("country")
+        return m.group("city"), _country_named(text)
+    for m in _PLACE_LIST.finditer(text):
+        parts = [p.strip() for p in m.group(2).split(",") if p.strip()]
+        country = next((w for p in parts for w in [_last_words(p)] if is_country(w)), None)
+        if country and m.group("city") not in _NOT_PLACES:
+            return m.group("city"), country
     for m in _CITY_COUNTRY.finditer(text):
         if m.group("city") not in _NOT_PLACES:
             return m.group("city"), m.group("country").rstrip(".") or None
@@ -273,7 +393,45 @@ def event_place(text: str) -> tuple[str | None, str | None]:
         city = m.group("city") or m.group("city_it")
         if city not in _NOT_PLACES:
             return city, _country_named(text)
-    return None, None
+    city = _city_before_date(text)
+    if city:
+        return city, _country_named(text)
+    return None, _country_last_named(text)
+
+
+_BEFORE_DATE = re.compile(rf"(?P<city>{_NAME}),\s+(?:(?:el|le|il|on|the|em|op)\s+)?$")
+
+
+def _city_before_date(text: str) -> str | None:
+    """ "... de Santiago, el 21 de septiembre de 2025", "a Bari,\n8 maggio 2025": the place a
+    caption names right before its date."""
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            before = _BEFORE_DATE.search(text[max(0, m.start() - 60) : m.start()])
+            if before and before.group("city") not in _NOT_PLACES and not is_country(
+                before.group("city")
+            ):
+                return before.group("city")
+            break
+    return None
+
+
+# Capitalised first words of a notice that are its heading, not a dateline's city.
+_NOT_DATELINE = re.compile(
+    r"CORR|RECTIF|RETTIF|BERICHT|KILL|ELIMIN|REFILE|ADVISORY|NOTE|ATTENTION|ACHTUNG|ATENCI|"
+    r"ATTENZ|UPDATE|URGENT|WARNING|AVISO|AVVISO|\b(?:AFP|AP|REUTERS|EPA|ANSA|LUSA|ANP|DPA)\b"
+)
+
+
+def _last_words(part: str) -> str:
+    """ "southwestern Japan" -> "Japan": the capitalised tail of a place part."""
+    words = part.split()
+    tail = []
+    for word in reversed(words):
+        if not word[:1].isupper():
+            break
+        tail.append(word)
+    return " ".join(reversed(tail))
 
 
 _URGENCY = re.compile(
@@ -338,7 +496,8 @@ def language(text: str) -> str:
     """
     words = _NOT_LANGUAGE.sub(" ", text[:20_000])
     if sum(ch.isalpha() for ch in words) < 12:
-        words = text[:20_000]
+        # A notice in capitals throughout: its words, lower-cased (the model knows lower case).
+        words = text[:20_000].lower()
         if sum(ch.isalpha() for ch in words) < 12:
             return "en"
     code, _confidence = _identifier().classify(words)

@@ -55,7 +55,8 @@ _CREDIT_AFTER = re.compile(
 )
 # The last sentence of AFP's boilerplate; the notice ends with it when it is there.
 _BOILERPLATE_END = re.compile(
-    r"(?:further\s+information\s+you\s+may\s+require|information\s+complémentaire)[^.]*\.|"
+    r"(?:further\s+information\s+you\s+may\s+require|information\s+complémentaire|"
+    r"información\s+(?:adicional|complementaria))[^.]*\.|"
     r"thank\s+you\s+(?:very\s+much\s+)?for\s+your\s+understanding\.",
     re.I,
 )
@@ -123,7 +124,19 @@ def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
     credit = _CREDIT_AFTER.match(text, end)
     if credit:  # "(Photo credit should read X/AFP/Getty Images)": the notice's last words
         end = credit.end()
+    if len(_CORRECTION_PREFIX.sub("", caption).split()) < 6:
+        # The boilerplate came first, as its own paragraph ("AFP PHOTO - CORRECTION" above it):
+        # the caption is the paragraph after it.
+        for m in re.finditer(r"(?:^|\n\s*\n)(?P<para>.+?)(?=\n\s*\n|\Z)", text[end:], re.S):
+            para = "\n".join(
+                line for line in m.group("para").splitlines() if not _ID_LINE.match(line)
+            )
+            if len(para.split()) >= 6:
+                return para, text[para_start : end + m.end()]
     return caption, text[para_start:end]
+
+
+_ID_LINE = re.compile(r"^\s*(?:AFP\s+(?:ref|photo)\s*:?\s*)?000_[A-Z0-9]{5,12}\s*$|^\s*$", re.I)
 
 
 def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -> Notice:
@@ -152,7 +165,7 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
         kind="correction",
         language=language,
         corrections=corrections,
-        identifiers=_identifiers(item, span),
+        identifiers=_identifiers(item, text),
         event=Event(
             date=facts.event_date(caption or span, item.sent_at),
             city=city or item.metadata.get("city"),

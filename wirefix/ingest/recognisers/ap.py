@@ -16,9 +16,12 @@ from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice, nfc
 
-_AP = re.compile(r"\bAP\s+PHOTO\b|\(AP\s+Photo\b|\bAssociated\s+Press\b|\bAP\b(?!-)")
+_AP = re.compile(
+    r"\bAP\s+PHOTO\b|\bAP\s+FOTOS?\b|\(AP\s+Photo\b|\bAssociated\s+Press\b|\bAP\b(?!-)"
+)
 _KILL = re.compile(
-    r"\bELIMINATE\b|\bMANDATORY\s+KILL\b|\bhas\s+been\s+killed\b|\bshould\s+no\s+longer\s+be\s+used"
+    r"\bELIMINATE\b|\bELIMINAR\b|\bELIMINACIÓN\b|\bMANDATORY\s+KILL\b|\bhas\s+been\s+killed\b"
+    r"|\bshould\s+no\s+longer\s+be\s+used"
     r"|\bsource\s+has\s+manipulated\b|\bremove\s+it\s+from\s+all\s+platforms\b|\bPHOTO\s+KILL\b",
     re.I,
 )
@@ -34,6 +37,18 @@ _TRANSMITTED = re.compile(
     r"\bAP\s+PHOTOS?\s+(?P<ref>[A-Z]{2,6}\d{1,4}(?:\s*,\s*[A-Z]{2,6}\d{1,4})*)\s+"
     r"(?:WAS\s+)?TRANSMITTED\s+(?:ON\s+)?(?P<date>[A-Z][a-z]*\.?\s+\d{1,2},?\s+\d{4})",
     re.I,
+)
+# AP's photo desk names the photo in its headers: "MXGDL104  08 FEB 25" (reference and day),
+# "CORRECTION  NAIR109", "ELIMINATE PHOTO LON801.", "ELIMINAR FOTO BAIR104", a line of its own.
+_REF = r"(?P<ref>[A-Z]{2,6}\d{1,4})"
+_HEADER_REFS = tuple(
+    re.compile(p, re.M)
+    for p in (
+        rf"^[ \t]*{_REF}[ \t]+\d{{1,2}}[ \t]+[A-Z]{{3}}[ \t]+\d{{2,4}}\b",
+        rf"(?:CORRECTION|CORRECCIÓN|ELIMINATION|ELIMINACIÓN)[ \t]+{_REF}[ \t]*$",
+        rf"\b(?:ELIMINATE|ELIMINAR|KILL)[ \t]+(?:PHOTO|FOTO)S?[ \t]+{_REF}\b",
+        rf"^[ \t]*{_REF}[ \t]*$",
+    )
 )
 _SIGN_OFF = re.compile(r"\(AP\s+Photo/(?P<name>[^,)\n]+?)(?:,\s*[^)\n]*)?\)")
 
@@ -57,9 +72,11 @@ def recognise(item: NoticeText) -> Notice | None:
     ids = dict(item.identifiers)
     transmitted = None
     refs = _TRANSMITTED.search(text)
+    found = re.split(r"\s*,\s*", refs.group("ref").upper()) if refs else []
+    found += [m.group("ref") for p in _HEADER_REFS for m in p.finditer(text)]
+    for n, ref in enumerate(dict.fromkeys(found)):
+        ids.setdefault("transmission_ref" if n == 0 else f"transmission_ref_{n + 1}", ref)
     if refs:
-        for n, ref in enumerate(re.split(r"\s*,\s*", refs.group("ref").upper())):
-            ids.setdefault("transmission_ref" if n == 0 else f"transmission_ref_{n + 1}", ref)
         transmitted = facts.event_date(refs.group("date"))
     # The transmission date is not the event date: read the event from the rest of the words.
     event_text = _TRANSMITTED.sub(" ", text)

@@ -6,6 +6,7 @@ Kept here so that each agency module is only about that agency's own wording.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from wirefix.ingest import facts
@@ -28,7 +29,14 @@ _FIELD_WORDS = [
         "byline",
     ),
     (re.compile(r"\bdate\b|\bday\b|fecha", re.I), "date"),
-    (re.compile(r"\bcity\b|location|dateline|\bville\b|ciudad", re.I), "city"),
+    (
+        re.compile(
+            r"\bcity\b|location|dateline|\bville\b|ciudad|place\s*name|plaatsnaam|località|"
+            r"localidade|\blieu\b|\bOrt\b|Ortsname|地点|地名",
+            re.I,
+        ),
+        "city",
+    ),
     (re.compile(r"country|\bpays\b|\bpaís\b", re.I), "country"),
     (re.compile(r"headline|titre|titular", re.I), "headline"),
     (re.compile(r"caption|légende|leyenda|pie de foto|description", re.I), "caption"),
@@ -78,11 +86,86 @@ _INSTEAD_OF = re.compile(
     re.I,
 )
 # "the credit should read X, not Y" / "should read X instead of Y".
-_SHOULD_READ = re.compile(
-    r"(?:(?P<what>[\w' ]{1,40}?)\s+)?should\s+(?:read|be)\s*:?\s+(?P<a>[^\n;]{1,120}?)"
-    r"(?:,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<b>[^\n;]{1,120}?))?"
-    r"(?=;\s|\.\s+(?!\d)|[.;]?$|\n|\s[-–—]\s)",
+# "the credit should read X, not Y" / "should read X instead of Y", and the same in the other
+# notice languages. The verb is found first and the rest matched from it: a pattern that began
+# with the optional "what" words would try each of them at every position of a long line.
+_SHOULD_READ_VERB = re.compile(
+    r"\b(?:should\s+(?:read|be)|debe\s+(?:decir|leerse)|léase|doit\s+(?:se\s+lire|être)|"
+    r"il\s+faut\s+lire|leia-se|deve\s+ler-se|moet\s+(?:zijn|luiden)|dovrebbe\s+essere|leggasi|"
+    r"muss\s+(?:es\s+)?(?:heißen|lauten))",
+    re.I,
+)
+_SHOULD_READ_TAIL = re.compile(
+    r"\s*:?\s+(?P<a>[^\n;]{1,120}?)"
+    r"(?:,?\s+(?:not|instead\s+of|rather\s+than|y\s+no|et\s+non|e\s+non|und\s+nicht|"
+    r"en\s+niet|e\s+não|no)\s+(?P<b>[^\n;]{1,120}?))?"
+    r"(?=[;,]\s+(?:como|comme|come|wie|as|zoals)\b|;\s|\.\s+(?!\d)|[.;]?$|\n|\s[-–—]\s)",
     re.I | re.M,
+)
+_WHAT_BEFORE = re.compile(r"(?P<what>[\w' ]{1,40}?)\s+$")
+
+
+def _should_read(text: str) -> Iterator[tuple[str | None, str, str | None, tuple[int, int]]]:
+    """(what, right value, wrong value or None, span) of each "should read" in `text`."""
+    for verb in _SHOULD_READ_VERB.finditer(text):
+        tail = _SHOULD_READ_TAIL.match(text, verb.end())
+        if tail is None:
+            continue
+        before = _WHAT_BEFORE.search(text, max(0, verb.start() - 41), verb.start())
+        what = before.group("what") if before else None
+        yield what, tail.group("a"), tail.group("b"), (verb.start(), tail.end())
+
+
+# A value as notices write one outside brackets: capitalised words, or a quoted phrase.
+_VALUE = (
+    r"(?:[\"“«'‘](?P<{0}q>[^\"”»'’\n]{{1,80}})[\"”»'’]|"
+    r"(?P<{0}>[A-ZÀ-Ý0-9][\w'’.\-]*(?:[ \t]+(?:[A-ZÀ-Ý0-9][\w'’.\-]*|de|van|der|den|da|di|al|"
+    r"el|la|le|y|von|du|dos)){{0,5}}))"
+)
+_NEGATION = r"(?:not|nicht|non|pas|no|niet|não|NOT)"
+# "Lees: DEN HAAG in plaats van ROTTERDAM", "Porto instead of Lisbon": unbracketed values.
+_BARE_INSTEAD_OF = re.compile(
+    _VALUE.format("a")
+    + r"\s+(?:instead\s+of|in\s+plaats\s+van|au\s+lieu\s+de|en\s+lugar\s+de|en\s+vez\s+de|"
+    r"statt|anstatt|anstelle\s+von|invece\s+di|anziché|em\s+vez\s+de|no\s+lugar\s+de)\s+"
+    + _VALUE.format("b")
+)
+# "Richtig ist: X (nicht: Y)", "CORRECTED DATE: 14 March 2025 (NOT 13 March 2025)".
+_NOT_IN_PARENS = re.compile(
+    r"(?P<what>\b(?:richtig|korrekt|correct(?:ed|o|e|a)?|corrett[oa]|juist)\b[\w' ]{0,30}?)\s*:\s*"
+    r"(?P<a>[^()\n:]{1,80}?)\s*\(\s*" + _NEGATION + r"\s*:?\s*(?P<b>[^()\n]{1,80}?)\s*\)",
+    re.I,
+)
+# "la località corretta è BARI e non BRINDISI", "the correct name is X and not Y".
+_IS_AND_NOT = re.compile(
+    r"(?P<what>\b[\w' ]{0,40}?)\s+(?:è|is|est|es|ist|é|era|was)\s+"
+    + _VALUE.format("a")
+    + r"\s*,?\s+(?:e|and|et|y|und|en)?\s*"
+    + _NEGATION
+    + r"\s+"
+    + _VALUE.format("b")
+)
+# "onde se lê "Porto" deve ler-se "Matosinhos"", "where it reads X, it should read Y".
+_WHERE_IT_READS = re.compile(
+    r"(?:where\s+it\s+(?:reads|says)|onde\s+se\s+lê|donde\s+dice|là\s+où\s+(?:on\s+lit|il\s+est\s+"
+    r"écrit)|wo\s+(?:es\s+heißt|steht)|waar\s+staat|dove\s+si\s+legge)\s*:?\s*"
+    + _VALUE.format("b")
+    + r"\s*,?\s*(?:(?:it\s+)?should\s+read|deve\s+ler-se|debe\s+(?:decir|leerse)|il\s+faut\s+lire|"
+    r"lire|muss\s+es\s+heißen|moet\s+staan|leggasi|si\s+legga)\s*:?\s*" + _VALUE.format("a"),
+    re.I,
+)
+# Chinese: 拍摄地点“都江堰”有误，应为“雅安” ("... 'X' is wrong, it should be 'Y'").
+_CJK_WRONG_SHOULD_BE = re.compile(
+    r"[“\"「](?P<b>[^”\"」]{1,40})[”\"」]\s*(?:有误|错误|有錯|錯誤)[，,]?\s*(?:应为|应是|应该是|更正为|應為)"
+    r"\s*[“\"「](?P<a>[^”\"」]{1,40})[”\"」]"
+)
+# Getty: "The person previously misidentified as Noemi Okafor is Naomi Okafor-Reyes."
+_MISIDENTIFIED = re.compile(
+    r"(?:misidentified|misnamed|wrongly\s+identified|incorrectly\s+identified|identified\s+in\s+error)"
+    r"\s+as\s+"
+    + _VALUE.format("b")
+    + r"\s+(?:is|was|should\s+be|is\s+in\s+fact)\s+"
+    + _VALUE.format("a")
 )
 _LEADING_WHAT = re.compile(r"^(?:the\s+)?(?P<what>[\w' ]+?)\s+(?P<rest>[A-Z0-9].*)$")
 
@@ -113,13 +196,57 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
         if lead and field_from_words(lead.group("what")) != "other":
             what, bad = lead.group("what"), lead.group("rest")
         add(field_from_words(what), bad, m.group("a"), m.span())
+    for m in _NOT_IN_PARENS.finditer(text):
+        add(field_from_words(m.group("what")), m.group("b"), m.group("a"), m.span())
+    for m in _WHERE_IT_READS.finditer(text):
+        add("other", _val(m, "b"), _val(m, "a"), m.span())
+    for m in _CJK_WRONG_SHOULD_BE.finditer(text):
+        what = text[max(0, m.start() - 12) : m.start()]
+        add(field_from_words(what), m.group("b"), m.group("a"), m.span())
+    for m in _MISIDENTIFIED.finditer(text):
+        add("caption", _val(m, "b"), _val(m, "a"), m.span())
     half: list[str] = []
-    for m in _SHOULD_READ.finditer(text):
-        if m.group("b"):
-            add(field_from_words(m.group("what")), m.group("b"), m.group("a"), m.span())
+    for what, good, bad, span in _should_read(text):
+        if bad:
+            add(field_from_words(what), bad, good, span)
         else:
-            half.append(clean(m.group("a")))
-    return found, [h for h in half if h]
+            half.append(clean(good))
+    for m in _BARE_INSTEAD_OF.finditer(text):
+        add("other", _val(m, "b"), _val(m, "a"), m.span())
+    for m in _IS_AND_NOT.finditer(text):
+        add(field_from_words(m.group("what")), _val(m, "b"), _val(m, "a"), m.span())
+    return [_whole_dates(c, text) for c in found], [h for h in half if h]
+
+
+def _val(m: re.Match[str], name: str) -> str:
+    """A matched value, quoted or bare; a bare one ends with its sentence ("ROTTERDAM. Excuses")."""
+    if m.group(name + "q"):
+        return m.group(name + "q")
+    return re.split(r"(?<=[a-zà-ÿ]{2}|[A-ZÀ-Ý]{2})\.\s", m.group(name) or "", maxsplit=1)[0]
+
+
+# "Photo credit should read: X/PA Wire" is how some agencies always give their credit: without
+# other correction words it is an instruction, not a correction.
+STANDING_CREDIT = re.compile(r"\b(?:photo\s+)?credit\s+should\s+read\s*:?", re.I)
+
+
+_DATE_VALUE = re.compile(
+    r"(?:(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,?\s+)?(?:[A-Z]{3,9}\.?\s+\d{1,2}(?:,?\s+\d{4})?|"
+    r"\d{1,2}\s+[A-Z]{3,9}\.?(?:\s+\d{4})?)",
+    re.I,
+)
+
+
+def _whole_dates(c: Correction, text: str) -> Correction:
+    """A date cut at its comma ("MONDAY" of "MONDAY, OCT. 13, 2025") is read whole again."""
+    if c.field != "date":
+        return c
+    whole = []
+    for value in (c.erroneous, c.corrected):
+        at = text.find(value)
+        m = _DATE_VALUE.match(text, at) if at >= 0 else None
+        whole.append(clean(m.group(0)) if m and len(m.group(0)) > len(value) else value)
+    return Correction("date", whole[0], whole[1])
 
 
 _ID_LIKE = re.compile(r"\s+(?=[A-Z0-9]*\d)[A-Z0-9_]{6,}$")

@@ -74,7 +74,7 @@ def recognise(item: NoticeText) -> Notice:
     elif corrections:
         kind, status = "correction", "needs_review"
         reason = "correction pairs found by the generic reader; check the field"
-    elif half or _CORRECTION.search(text):
+    elif _CORRECTION.search(text) or (half and not common.STANDING_CREDIT.search(text)):
         kind, status = "correction", "needs_review"
         reason = "correction wording without an erroneous/corrected pair" + (
             f" (should read {half[0]!r})" if half else ""

@@ -31,7 +31,9 @@ _CREDIT = re.compile(
     rf"(?:[\w .'’-]{{1,40}}?\s+via\s+)?Getty\s+Images"
 )
 _ASSET_ID = re.compile(
-    r"\bAsset\s*ID\s*[:#]?\s*(?P<a>\d{6,12})\b|gettyimages\.[a-z.]+/detail/[^\s/]+/[^\s/]+/(?P<b>\d{6,12})",
+    r"\b(?:Asset\s*ID|(?:Getty\s+Images\s+)?(?:Editorial|Creative)\s*(?:#|No\.?|number|ID))"
+    r"\s*[:#]?\s*(?P<a>\d{6,12})\b"
+    r"|gettyimages\.[a-z.]+/detail/[^\s/]+/[^\s/]+/(?P<b>\d{6,12})",
     re.I,
 )
 
@@ -48,7 +50,7 @@ def recognise(item: NoticeText) -> Notice | None:
     if not _GETTY.search(text) and "getty_id" not in item.identifiers:
         return None
     kill, note = _KILL.search(text), _EDITORS_NOTE.search(text)
-    correction = _CORRECTION.search(text)
+    correction = _CORRECTION.search(common.STANDING_CREDIT.sub(" ", text))
     if not (kill or note or correction):
         return None
     ids = _identifiers(item, text)
