@@ -36,7 +36,7 @@ from rich.progress import (
 
 from wirefix import __version__, audit, journal, pipeline
 from wirefix import report as report_mod
-from wirefix.config import ConfigError, backup_dir, db_url, load_config, quarantine_dir
+from wirefix.config import ConfigError, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
 from wirefix.model import Candidate, Notice
@@ -44,6 +44,7 @@ from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
 from wirefix.scan import parse_shard
 from wirefix.scan import scan as scan_store
+from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
@@ -90,13 +91,27 @@ class Failure(Exception):
         self.code = code
 
 
+def loaded_settings(config: str | None = None, **options: Any) -> Settings:
+    """The effective settings (config file, environment, command-line `options`): every command
+    takes thresholds, roots, folders and operator from here, never defaults of its own; a bad
+    configuration is a usage error."""
+    try:
+        return load_settings(config, **options)
+    except ConfigError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from exc
+
+
+def host_database(url: str, settings: Settings) -> Database:
+    """The database as this host sees the store: its [store.roots] win over the paths the last
+    scan recorded, since hosts mount the store at different paths (SPEC section 9)."""
+    db = Database(url)
+    db.local_roots = {name: str(path) for name, path in settings.roots.value.items()}
+    return db
+
+
 @contextmanager
 def open_db(url: str | None) -> Iterator[Database]:
-    from wirefix.settings import load_settings
-
-    db = Database(db_url(url))
-    # Hosts mount the store at different paths: this host's [store.roots] wins (SPEC section 9).
-    db.local_roots = {name: str(path) for name, path in load_settings().roots.value.items()}
+    db = host_database(db_url(url), loaded_settings())
     try:
         db.ensure_schema()
         yield db
@@ -335,9 +350,8 @@ def match_cmd(
     Example: wirefix match 1
     """
     with open_db(db) as database:
-        from wirefix.settings import load_settings  # thresholds from the config file / env
-
-        candidates = pipeline.match_notice(database, notice, load_settings().match)
+        config = loaded_settings().match  # thresholds from the config file / environment
+        candidates = pipeline.match_notice(database, notice, config)
     if as_json:
         print_json([_candidate_dict(c) for c in candidates])
     else:
@@ -485,14 +499,16 @@ def apply(
 
     Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
     """
-    who = operator or audit.default_operator()
-    store = BackupStore(backup_dir(str(backups) if backups else None))
+    settings = loaded_settings(operator=operator, backup_dir=backups, quarantine_dir=quarantine)
+    who = settings.operator.value
+    store = BackupStore(settings.backup_dir.value)
     opts = pipeline.ApplyOptions(
         dry_run=dry_run,
         include_review=include_review,
         purge=purge,
-        quarantine=quarantine_dir(str(quarantine) if quarantine else None),
+        quarantine=settings.quarantine_dir.value,
         full_verify=full_verify,
+        match=settings.match,
     )
     with open_db(db) as database, open_exiftool() as et:
         if not dry_run and not yes:
@@ -686,10 +702,11 @@ def undo_cmd(
     """
     from wirefix.undo import UndoError, undo
 
-    store = BackupStore(backup_dir(str(backups) if backups else None))
+    settings = loaded_settings(operator=operator, backup_dir=backups)
+    store = BackupStore(settings.backup_dir.value)
     with open_db(db) as database, open_exiftool() as et:
         try:
-            done = undo(database, entry, store, operator or audit.default_operator(), et.version)
+            done = undo(database, entry, store, settings.operator.value, et.version)
         except UndoError as exc:
             raise Failure(str(exc)) from exc
     if as_json:
@@ -764,15 +781,6 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 # -- queue (PostgreSQL) --------------------------------------------------------------------
-
-
-def _queue_settings(db: str | None, config: str | None) -> Any:
-    from wirefix.settings import load_settings
-
-    try:
-        return load_settings(config, db_url=db)
-    except ConfigError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from exc
 
 
 def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
@@ -855,7 +863,7 @@ def worker(
     if log_format not in ("text", "json"):
         raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
     setup_logging(log_format)
-    settings = _queue_settings(db, config)
+    settings = loaded_settings(config, db_url=db)
     options = worker_mod.WorkerOptions(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )

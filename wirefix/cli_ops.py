@@ -24,16 +24,17 @@ from wirefix.cli import (
     JsonOption,
     _changed_part,
     app,
+    host_database,
+    loaded_settings,
     open_exiftool,
 )
-from wirefix.config import ConfigError
 from wirefix.lock import Busy, run_lock
 from wirefix.logs import setup as setup_logging
 from wirefix.output import console, error, note, print_json, table
 from wirefix.pipeline import ApplyOptions
 from wirefix.report import build as build_report
 from wirefix.rewrite import BackupStore
-from wirefix.settings import Settings, load_settings
+from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs
 
@@ -51,15 +52,9 @@ OperatorOption = Annotated[
 ]
 
 
-def _settings(config: str | None, **options: Any) -> Settings:
-    try:
-        return load_settings(config, **options)
-    except ConfigError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from exc
-
-
 def _database(settings: Settings) -> Database:
-    db = Database(settings.db_url.value)
+    """The configured database, seen through this host's [store.roots] (`host_database`)."""
+    db = host_database(settings.db_url.value, settings)
     db.ensure_schema()
     return db
 
@@ -98,7 +93,7 @@ def run(
     Example (cron): */5 * * * * wirefix run --config /etc/wirefix/config.toml --log-format json
     """
     setup_logging(_log_format(log_format))
-    settings = _settings(config, db_url=db, operator=operator)
+    settings = loaded_settings(config, db_url=db, operator=operator)
     if not settings.roots.value and not settings.inboxes.value and not settings.config.feeds:
         raise Failure(
             "nothing to do: configure [store.roots], [inbox] folders or [[feeds]] "
@@ -167,7 +162,7 @@ def watch(
     from wirefix.watch import Watcher
 
     setup_logging(_log_format(log_format))
-    settings = _settings(config, db_url=db, operator=operator, watch_poll=poll)
+    settings = loaded_settings(config, db_url=db, operator=operator, watch_poll=poll)
     if not settings.inboxes.value and not settings.config.feeds:
         raise Failure("nothing to watch: configure [inbox] folders or [[feeds]]", EXIT_USAGE)
     database = _database(settings)
@@ -206,10 +201,10 @@ def review_cmd(
               wirefix review --list --json
               wirefix review --approve 1:7 --reject 1:9
     """
-    settings = _settings(config, db_url=db, operator=operator)
+    settings = loaded_settings(config, db_url=db, operator=operator)
     who = settings.operator.value
     backups = BackupStore(settings.backup_dir.value)
-    options = ApplyOptions(quarantine=settings.quarantine_dir.value)
+    options = ApplyOptions(quarantine=settings.quarantine_dir.value, match=settings.match)
     database = _database(settings)
     try:
         with open_exiftool() as et:
@@ -364,7 +359,7 @@ def _print_decisions(results: list[review_mod.Decision], as_json: bool) -> None:
 @app.command()
 def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """At a glance: notices open, files pending review, the last run and the last error."""
-    settings = _settings(config, db_url=db)
+    settings = loaded_settings(config, db_url=db)
     database = _database(settings)
     try:
         data = build_report(database)
@@ -446,7 +441,7 @@ def _run_line(r: Any) -> str:
 @config_app.command("show")
 def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """The effective settings and where each comes from; passwords and auth headers masked."""
-    shown = _settings(config).show()
+    shown = loaded_settings(config).show()
     if as_json:
         print_json(shown)
         return

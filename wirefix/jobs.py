@@ -320,6 +320,7 @@ def _apply(h: Host, notice_id: int, file_id: int) -> list[pipeline.FileOutcome]:
         options=ApplyOptions(
             only_file_ids=frozenset({file_id}),
             quarantine=h.settings.quarantine_dir.value,
+            match=h.settings.match,
         ),
     )
 

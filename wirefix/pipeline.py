@@ -98,6 +98,8 @@ class ApplyOptions:
     quarantine: Path | None = None
     only_file_ids: frozenset[int] | None = None  # restrict to these files (review, jobs)
     full_verify: bool = False  # no fast path: ExifTool reads every file fully before and after
+    # The configured thresholds, for a notice never matched before (apply matches it first).
+    match: MatchConfig | None = None
 
 
 def apply_notice(
@@ -125,7 +127,7 @@ def apply_notice(
     notice, received_at = db.notice(notice_id)
     candidates = db.candidates(notice_id)
     if not candidates:
-        candidates = match_notice(db, notice_id)
+        candidates = match_notice(db, notice_id, opts.match)
     wanted = {"auto", "review"} if opts.include_review else {"auto"}
     # Editors' review decisions are data: an approved file is applied whatever the matcher
     # said, a rejected one never, not even with --include-review.

@@ -155,7 +155,7 @@ def handle_notice(
     if not any(c.decision == "auto" or c.file.id in approved for c in candidates):
         return
     backups = BackupStore(settings.backup_dir or backup_dir())
-    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir)
+    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
     started = time.monotonic()
     outcomes = pipeline.apply_notice(
         db, notice_id, exiftool, backups, settings.operator, options=options
@@ -182,7 +182,7 @@ def ingest_inboxes(
             summary.source_errors.append(f"{inbox}: inbox folder does not exist")
             continue
         for path in inbox_files(inbox):
-            ingest_inbox_file(db, inbox, path, exiftool, summary)
+            ingest_inbox_file(db, inbox, path, exiftool, summary, settings.config)
 
 
 def inbox_files(inbox: Path) -> list[Path]:
