@@ -4,7 +4,8 @@ Exit codes (README, "Exit codes"):
   0  done, nothing left for a person
   1  error: a source, file, notice or the database could not be handled (stderr says which)
   2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
-  3  done, but something waits for a person (unparsed / needs-review notices, review candidates)
+  3  done, but something waits for a person (unparsed / needs-review notices, review candidates,
+     open cases: a notice nothing acts on although it should, `wirefix.cases`)
   4  another `wirefix run` holds the lock (`--wait SECONDS` waits instead)
 
 `wirefix parse` / `wirefix ingest` read every source they are given: a source that cannot be read
@@ -34,12 +35,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__, audit, journal, pipeline
+from wirefix import __version__, audit, cases, journal, pipeline
 from wirefix import report as report_mod
 from wirefix.config import ConfigError, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
-from wirefix.model import Candidate, Notice
+from wirefix.model import Notice
 from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
 from wirefix.scan import parse_shard
@@ -324,18 +325,26 @@ def scan(
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
 
 
-def _candidate_dict(c: Candidate) -> dict[str, Any]:
-    return {
-        "file_id": c.file.id,
-        "path": c.file.path,
-        "root": c.file.root,
-        "rel_path": c.file.rel_path,
-        "score": c.score,
-        "decision": c.decision,
-        "capped_by": c.capped_by,
-        "rendition_of": c.rendition_of,
-        "reasons": [e.__dict__ | {"points": round(e.points, 4)} for e in c.evidence],
-    }
+def print_open_cases(found: list[dict[str, Any]]) -> None:
+    """Open cases (`wirefix.cases`) for people: one line each on stderr, so a cron mail says it,
+    and the refused files nearest to each notice, with why they were refused."""
+    for case in found:
+        note(f"notice {case['notice']} is an open case: {case['reason']}")
+        if case["nearest"]:
+            table(
+                f"notice {case['notice']}: nearest files, all refused",
+                ["score", "decision", "file", "refused because", "top reasons"],
+                [
+                    [
+                        f"{c['score']:.2f}",
+                        c["decision"],
+                        c["rel_path"],
+                        report_mod.refusal(c),
+                        "; ".join(r["detail"] for r in c["reasons"]),
+                    ]
+                    for c in case["nearest"]
+                ],
+            )
 
 
 @app.command("match")
@@ -352,8 +361,15 @@ def match_cmd(
     with open_db(db) as database:
         config = loaded_settings().match  # thresholds from the config file / environment
         candidates = pipeline.match_notice(database, notice, config)
+        case = cases.notice_case(database, notice, candidates, config)
     if as_json:
-        print_json([_candidate_dict(c) for c in candidates])
+        print_json(
+            {
+                "notice": notice,
+                "candidates": [cases.candidate_dict(c) for c in candidates],
+                "open_case": case.to_dict() if case else None,
+            }
+        )
     else:
         shown = [c for c in candidates if show_all or c.decision != "no"]
         table(
@@ -370,9 +386,11 @@ def match_cmd(
             ],
         )
         hidden = len(candidates) - len(shown)
-        if hidden:
+        if hidden and not case:
             note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
-    if any(c.decision == "review" for c in candidates):
+        if case:
+            print_open_cases([{"notice": notice, **case.to_dict()}])
+    if case or any(c.decision == "review" for c in candidates):
         raise typer.Exit(EXIT_ATTENTION)
 
 
@@ -537,10 +555,18 @@ def apply(
             )
         except pipeline.WorkerDied as exc:
             raise Failure(str(exc), EXIT_ERROR) from exc
+        case = cases.notice_case(database, notice, config=settings.match)
     if as_json:
         print_json(
-            {"notice": notice, "dry_run": dry_run, "files": [_outcome_dict(o) for o in outcomes]}
+            {
+                "notice": notice,
+                "dry_run": dry_run,
+                "files": [_outcome_dict(o) for o in outcomes],
+                "open_case": case.to_dict() if case else None,
+            }
         )
+    elif case:
+        print_open_cases([{"notice": notice, **case.to_dict()}])
     else:
         _print_plan(outcomes)
         changed = sum(o.status == "changed" for o in outcomes)
@@ -561,6 +587,8 @@ def apply(
         error(o.message or f"{o.candidate.file.path}: failed")
     if failed:
         raise typer.Exit(EXIT_ERROR)
+    if case:
+        raise typer.Exit(EXIT_ATTENTION)
 
 
 # -- report / audit / db -------------------------------------------------------------------
@@ -606,7 +634,7 @@ def report(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
     with open_db(db) as database:
-        data = report_mod.build(database, flt)
+        data = report_mod.build(database, flt, loaded_settings().match)
     if fmt == "table":
         if output:
             raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
@@ -670,6 +698,9 @@ def _report_tables(data: dict[str, Any]) -> None:
             ]
             for n in data["notices"]
         ],
+    )
+    print_open_cases(
+        [{"notice": n["id"], **n["open_case"]} for n in data["notices"] if n["open_case"]]
     )
     rows = []
     for n in data["notices"]:

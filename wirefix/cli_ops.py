@@ -27,6 +27,7 @@ from wirefix.cli import (
     host_database,
     loaded_settings,
     open_exiftool,
+    print_open_cases,
 )
 from wirefix.lock import Busy, run_lock
 from wirefix.logs import setup as setup_logging
@@ -87,8 +88,8 @@ def run(
     """The scheduled pipeline: ingest the inbox folders and feeds, scan the store roots, match
     every notice in force, apply what is certain, queue the rest for review.
 
-    Exit 0: nothing left to do; 1: an error; 3: done, but notices wait for a person;
-    4: another run holds the lock.
+    Exit 0: nothing left to do; 1: an error; 3: done, but notices wait for a person (review,
+    or an open case: a notice nothing acts on although it should); 4: another run holds the lock.
 
     Example (cron): */5 * * * * wirefix run --config /etc/wirefix/config.toml --log-format json
     """
@@ -125,7 +126,16 @@ def run(
         scan = data["scan"] or {}
         table(
             f"run: {summary.outcome}",
-            ["new notices", "need a person", "scanned", "changed", "killed", "failed", "review"],
+            [
+                "new notices",
+                "need a person",
+                "scanned",
+                "changed",
+                "killed",
+                "failed",
+                "review",
+                "open cases",
+            ],
             [
                 [
                     len(data["notices_new"]),
@@ -135,9 +145,11 @@ def run(
                     data["files_killed"],
                     len(data["files_failed"]),
                     data["review_pending"],
+                    len(data["open_cases"]),
                 ]
             ],
         )
+        print_open_cases(data["open_cases"])
     for message in summary.source_errors + summary.files_failed:
         error(message)
     raise typer.Exit(summary.exit_code)
@@ -362,7 +374,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
     settings = loaded_settings(config, db_url=db)
     database = _database(settings)
     try:
-        data = build_report(database)
+        data = build_report(database, config=settings.match)
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
@@ -377,8 +389,12 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "notices": len(data["notices"]),
         "notices_by_state": states,
         "notices_open": sum(
-            states.get(s, 0) for s in ("open", "pending-review", "needs-review", "failed")
+            states.get(s, 0)
+            for s in ("open", "pending-review", "open-case", "needs-review", "failed")
         ),
+        "open_cases": [
+            {"notice": n["id"], **n["open_case"]} for n in data["notices"] if n["open_case"]
+        ],
         "files_pending_review": data["totals"]["pending_review"],
         "files_indexed": counts.get("indexed", 0),
         "files_failed_to_index": counts.get("failed", 0),
@@ -391,18 +407,28 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         return
     table(
         "status",
-        ["notices", "open", "pending review", "indexed files", "last run", "last error"],
+        [
+            "notices",
+            "open",
+            "pending review",
+            "open cases",
+            "indexed files",
+            "last run",
+            "last error",
+        ],
         [
             [
                 out["notices"],
                 out["notices_open"],
                 out["files_pending_review"],
+                len(out["open_cases"]),
                 out["files_indexed"],
                 _run_line(last),
                 f"{failure.finished_at:%Y-%m-%d %H:%M} {failure.error}" if failure else "none",
             ]
         ],
     )
+    print_open_cases(out["open_cases"])
 
 
 def _queue_status(database: Database) -> dict[str, Any] | None:
