@@ -57,7 +57,9 @@ def test_afp_credit_correction_end_to_end(cli, store: Path) -> None:
     summary = cli.json("scan", str(store))
     assert summary == {"seen": 11, "new": 11, "changed": 0, "unchanged": 0, "gone": 0, "failed": 0}
 
-    candidates = cli.json("match", notice_id)
+    matched = cli.json("match", notice_id)
+    assert matched["notice"] == int(notice_id) and matched["open_case"] is None
+    candidates = matched["candidates"]
     decisions = {c["rel_path"]: c["decision"] for c in candidates}
     assert {p for p, d in decisions.items() if d == "auto"} == AFFECTED
     assert not [p for p, d in decisions.items() if d == "review"]

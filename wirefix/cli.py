@@ -4,7 +4,8 @@ Exit codes (README, "Exit codes"):
   0  done, nothing left for a person
   1  error: a source, file, notice or the database could not be handled (stderr says which)
   2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
-  3  done, but something waits for a person (unparsed / needs-review notices, review candidates)
+  3  done, but something waits for a person (unparsed / needs-review notices, review candidates,
+     open cases: a notice nothing acts on although it should, `wirefix.cases`)
   4  another `wirefix run` holds the lock (`--wait SECONDS` waits instead)
 
 `wirefix parse` / `wirefix ingest` read every source they are given: a source that cannot be read
@@ -34,16 +35,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__, audit, journal, pipeline
+from wirefix import __version__, audit, cases, journal, pipeline
 from wirefix import report as report_mod
-from wirefix.config import ConfigError, backup_dir, db_url, load_config, quarantine_dir
+from wirefix.config import ConfigError, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
-from wirefix.model import Candidate, Notice
+from wirefix.model import Notice
 from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
 from wirefix.scan import parse_shard
 from wirefix.scan import scan as scan_store
+from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
@@ -90,13 +92,27 @@ class Failure(Exception):
         self.code = code
 
 
+def loaded_settings(config: str | None = None, **options: Any) -> Settings:
+    """The effective settings (config file, environment, command-line `options`): every command
+    takes thresholds, roots, folders and operator from here, never defaults of its own; a bad
+    configuration is a usage error."""
+    try:
+        return load_settings(config, **options)
+    except ConfigError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from exc
+
+
+def host_database(url: str, settings: Settings) -> Database:
+    """The database as this host sees the store: its [store.roots] win over the paths the last
+    scan recorded, since hosts mount the store at different paths (SPEC section 9)."""
+    db = Database(url)
+    db.local_roots = {name: str(path) for name, path in settings.roots.value.items()}
+    return db
+
+
 @contextmanager
 def open_db(url: str | None) -> Iterator[Database]:
-    from wirefix.settings import load_settings
-
-    db = Database(db_url(url))
-    # Hosts mount the store at different paths: this host's [store.roots] wins (SPEC section 9).
-    db.local_roots = {name: str(path) for name, path in load_settings().roots.value.items()}
+    db = host_database(db_url(url), loaded_settings())
     try:
         db.ensure_schema()
         yield db
@@ -309,18 +325,26 @@ def scan(
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
 
 
-def _candidate_dict(c: Candidate) -> dict[str, Any]:
-    return {
-        "file_id": c.file.id,
-        "path": c.file.path,
-        "root": c.file.root,
-        "rel_path": c.file.rel_path,
-        "score": c.score,
-        "decision": c.decision,
-        "capped_by": c.capped_by,
-        "rendition_of": c.rendition_of,
-        "reasons": [e.__dict__ | {"points": round(e.points, 4)} for e in c.evidence],
-    }
+def print_open_cases(found: list[dict[str, Any]]) -> None:
+    """Open cases (`wirefix.cases`) for people: one line each on stderr, so a cron mail says it,
+    and the refused files nearest to each notice, with why they were refused."""
+    for case in found:
+        note(f"notice {case['notice']} is an open case: {case['reason']}")
+        if case["nearest"]:
+            table(
+                f"notice {case['notice']}: nearest files, all refused",
+                ["score", "decision", "file", "refused because", "top reasons"],
+                [
+                    [
+                        f"{c['score']:.2f}",
+                        c["decision"],
+                        c["rel_path"],
+                        report_mod.refusal(c),
+                        "; ".join(r["detail"] for r in c["reasons"]),
+                    ]
+                    for c in case["nearest"]
+                ],
+            )
 
 
 @app.command("match")
@@ -335,11 +359,17 @@ def match_cmd(
     Example: wirefix match 1
     """
     with open_db(db) as database:
-        from wirefix.settings import load_settings  # thresholds from the config file / env
-
-        candidates = pipeline.match_notice(database, notice, load_settings().match)
+        config = loaded_settings().match  # thresholds from the config file / environment
+        candidates = pipeline.match_notice(database, notice, config)
+        case = cases.notice_case(database, notice, candidates, config)
     if as_json:
-        print_json([_candidate_dict(c) for c in candidates])
+        print_json(
+            {
+                "notice": notice,
+                "candidates": [cases.candidate_dict(c) for c in candidates],
+                "open_case": case.to_dict() if case else None,
+            }
+        )
     else:
         shown = [c for c in candidates if show_all or c.decision != "no"]
         table(
@@ -356,9 +386,11 @@ def match_cmd(
             ],
         )
         hidden = len(candidates) - len(shown)
-        if hidden:
+        if hidden and not case:
             note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
-    if any(c.decision == "review" for c in candidates):
+        if case:
+            print_open_cases([{"notice": notice, **case.to_dict()}])
+    if case or any(c.decision == "review" for c in candidates):
         raise typer.Exit(EXIT_ATTENTION)
 
 
@@ -485,14 +517,16 @@ def apply(
 
     Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
     """
-    who = operator or audit.default_operator()
-    store = BackupStore(backup_dir(str(backups) if backups else None))
+    settings = loaded_settings(operator=operator, backup_dir=backups, quarantine_dir=quarantine)
+    who = settings.operator.value
+    store = BackupStore(settings.backup_dir.value)
     opts = pipeline.ApplyOptions(
         dry_run=dry_run,
         include_review=include_review,
         purge=purge,
-        quarantine=quarantine_dir(str(quarantine) if quarantine else None),
+        quarantine=settings.quarantine_dir.value,
         full_verify=full_verify,
+        match=settings.match,
     )
     with open_db(db) as database, open_exiftool() as et:
         if not dry_run and not yes:
@@ -521,10 +555,18 @@ def apply(
             )
         except pipeline.WorkerDied as exc:
             raise Failure(str(exc), EXIT_ERROR) from exc
+        case = cases.notice_case(database, notice, config=settings.match)
     if as_json:
         print_json(
-            {"notice": notice, "dry_run": dry_run, "files": [_outcome_dict(o) for o in outcomes]}
+            {
+                "notice": notice,
+                "dry_run": dry_run,
+                "files": [_outcome_dict(o) for o in outcomes],
+                "open_case": case.to_dict() if case else None,
+            }
         )
+    elif case:
+        print_open_cases([{"notice": notice, **case.to_dict()}])
     else:
         _print_plan(outcomes)
         changed = sum(o.status == "changed" for o in outcomes)
@@ -545,6 +587,8 @@ def apply(
         error(o.message or f"{o.candidate.file.path}: failed")
     if failed:
         raise typer.Exit(EXIT_ERROR)
+    if case:
+        raise typer.Exit(EXIT_ATTENTION)
 
 
 # -- report / audit / db -------------------------------------------------------------------
@@ -590,7 +634,7 @@ def report(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
     with open_db(db) as database:
-        data = report_mod.build(database, flt)
+        data = report_mod.build(database, flt, loaded_settings().match)
     if fmt == "table":
         if output:
             raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
@@ -655,6 +699,9 @@ def _report_tables(data: dict[str, Any]) -> None:
             for n in data["notices"]
         ],
     )
+    print_open_cases(
+        [{"notice": n["id"], **n["open_case"]} for n in data["notices"] if n["open_case"]]
+    )
     rows = []
     for n in data["notices"]:
         for f in n["files"]:
@@ -686,10 +733,11 @@ def undo_cmd(
     """
     from wirefix.undo import UndoError, undo
 
-    store = BackupStore(backup_dir(str(backups) if backups else None))
+    settings = loaded_settings(operator=operator, backup_dir=backups)
+    store = BackupStore(settings.backup_dir.value)
     with open_db(db) as database, open_exiftool() as et:
         try:
-            done = undo(database, entry, store, operator or audit.default_operator(), et.version)
+            done = undo(database, entry, store, settings.operator.value, et.version)
         except UndoError as exc:
             raise Failure(str(exc)) from exc
     if as_json:
@@ -764,15 +812,6 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 # -- queue (PostgreSQL) --------------------------------------------------------------------
-
-
-def _queue_settings(db: str | None, config: str | None) -> Any:
-    from wirefix.settings import load_settings
-
-    try:
-        return load_settings(config, db_url=db)
-    except ConfigError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from exc
 
 
 def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
@@ -855,7 +894,7 @@ def worker(
     if log_format not in ("text", "json"):
         raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
     setup_logging(log_format)
-    settings = _queue_settings(db, config)
+    settings = loaded_settings(config, db_url=db)
     options = worker_mod.WorkerOptions(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )

@@ -24,16 +24,18 @@ from wirefix.cli import (
     JsonOption,
     _changed_part,
     app,
+    host_database,
+    loaded_settings,
     open_exiftool,
+    print_open_cases,
 )
-from wirefix.config import ConfigError
 from wirefix.lock import Busy, run_lock
 from wirefix.logs import setup as setup_logging
 from wirefix.output import console, error, note, print_json, table
 from wirefix.pipeline import ApplyOptions
 from wirefix.report import build as build_report
 from wirefix.rewrite import BackupStore
-from wirefix.settings import Settings, load_settings
+from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs
 
@@ -51,15 +53,9 @@ OperatorOption = Annotated[
 ]
 
 
-def _settings(config: str | None, **options: Any) -> Settings:
-    try:
-        return load_settings(config, **options)
-    except ConfigError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from exc
-
-
 def _database(settings: Settings) -> Database:
-    db = Database(settings.db_url.value)
+    """The configured database, seen through this host's [store.roots] (`host_database`)."""
+    db = host_database(settings.db_url.value, settings)
     db.ensure_schema()
     return db
 
@@ -92,13 +88,13 @@ def run(
     """The scheduled pipeline: ingest the inbox folders and feeds, scan the store roots, match
     every notice in force, apply what is certain, queue the rest for review.
 
-    Exit 0: nothing left to do; 1: an error; 3: done, but notices wait for a person;
-    4: another run holds the lock.
+    Exit 0: nothing left to do; 1: an error; 3: done, but notices wait for a person (review,
+    or an open case: a notice nothing acts on although it should); 4: another run holds the lock.
 
     Example (cron): */5 * * * * wirefix run --config /etc/wirefix/config.toml --log-format json
     """
     setup_logging(_log_format(log_format))
-    settings = _settings(config, db_url=db, operator=operator)
+    settings = loaded_settings(config, db_url=db, operator=operator)
     if not settings.roots.value and not settings.inboxes.value and not settings.config.feeds:
         raise Failure(
             "nothing to do: configure [store.roots], [inbox] folders or [[feeds]] "
@@ -130,7 +126,16 @@ def run(
         scan = data["scan"] or {}
         table(
             f"run: {summary.outcome}",
-            ["new notices", "need a person", "scanned", "changed", "killed", "failed", "review"],
+            [
+                "new notices",
+                "need a person",
+                "scanned",
+                "changed",
+                "killed",
+                "failed",
+                "review",
+                "open cases",
+            ],
             [
                 [
                     len(data["notices_new"]),
@@ -140,9 +145,11 @@ def run(
                     data["files_killed"],
                     len(data["files_failed"]),
                     data["review_pending"],
+                    len(data["open_cases"]),
                 ]
             ],
         )
+        print_open_cases(data["open_cases"])
     for message in summary.source_errors + summary.files_failed:
         error(message)
     raise typer.Exit(summary.exit_code)
@@ -167,7 +174,7 @@ def watch(
     from wirefix.watch import Watcher
 
     setup_logging(_log_format(log_format))
-    settings = _settings(config, db_url=db, operator=operator, watch_poll=poll)
+    settings = loaded_settings(config, db_url=db, operator=operator, watch_poll=poll)
     if not settings.inboxes.value and not settings.config.feeds:
         raise Failure("nothing to watch: configure [inbox] folders or [[feeds]]", EXIT_USAGE)
     database = _database(settings)
@@ -206,10 +213,10 @@ def review_cmd(
               wirefix review --list --json
               wirefix review --approve 1:7 --reject 1:9
     """
-    settings = _settings(config, db_url=db, operator=operator)
+    settings = loaded_settings(config, db_url=db, operator=operator)
     who = settings.operator.value
     backups = BackupStore(settings.backup_dir.value)
-    options = ApplyOptions(quarantine=settings.quarantine_dir.value)
+    options = ApplyOptions(quarantine=settings.quarantine_dir.value, match=settings.match)
     database = _database(settings)
     try:
         with open_exiftool() as et:
@@ -364,10 +371,10 @@ def _print_decisions(results: list[review_mod.Decision], as_json: bool) -> None:
 @app.command()
 def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """At a glance: notices open, files pending review, the last run and the last error."""
-    settings = _settings(config, db_url=db)
+    settings = loaded_settings(config, db_url=db)
     database = _database(settings)
     try:
-        data = build_report(database)
+        data = build_report(database, config=settings.match)
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
@@ -382,8 +389,12 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "notices": len(data["notices"]),
         "notices_by_state": states,
         "notices_open": sum(
-            states.get(s, 0) for s in ("open", "pending-review", "needs-review", "failed")
+            states.get(s, 0)
+            for s in ("open", "pending-review", "open-case", "needs-review", "failed")
         ),
+        "open_cases": [
+            {"notice": n["id"], **n["open_case"]} for n in data["notices"] if n["open_case"]
+        ],
         "files_pending_review": data["totals"]["pending_review"],
         "files_indexed": counts.get("indexed", 0),
         "files_failed_to_index": counts.get("failed", 0),
@@ -396,18 +407,28 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         return
     table(
         "status",
-        ["notices", "open", "pending review", "indexed files", "last run", "last error"],
+        [
+            "notices",
+            "open",
+            "pending review",
+            "open cases",
+            "indexed files",
+            "last run",
+            "last error",
+        ],
         [
             [
                 out["notices"],
                 out["notices_open"],
                 out["files_pending_review"],
+                len(out["open_cases"]),
                 out["files_indexed"],
                 _run_line(last),
                 f"{failure.finished_at:%Y-%m-%d %H:%M} {failure.error}" if failure else "none",
             ]
         ],
     )
+    print_open_cases(out["open_cases"])
 
 
 def _queue_status(database: Database) -> dict[str, Any] | None:
@@ -446,7 +467,7 @@ def _run_line(r: Any) -> str:
 @config_app.command("show")
 def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """The effective settings and where each comes from; passwords and auth headers masked."""
-    shown = _settings(config).show()
+    shown = loaded_settings(config).show()
     if as_json:
         print_json(shown)
         return

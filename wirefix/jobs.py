@@ -35,7 +35,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from wirefix import pipeline
+from wirefix import cases, pipeline
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.model import IndexedFile
 from wirefix.pipeline import ApplyOptions
@@ -267,23 +267,30 @@ def dispatch(context: JobContext) -> dict[str, int]:
 
 
 @task("match_notice", queue="match", retry=TRANSIENT)
-def match_notice(context: JobContext, notice_id: int) -> dict[str, int]:
-    """Match one notice, then queue one apply job per file a machine may change: `auto` ones and
-    those an editor approved (never rejected ones; `apply_notice` enforces the same rule)."""
+def match_notice(context: JobContext, notice_id: int) -> dict[str, Any]:
+    """Match one notice, then queue one apply job per file a machine may change
+    (`wirefix.cases.to_apply`, the rule `apply_notice` enforces too); a notice nothing will act
+    on although it should is logged as an open case, and `status` lists it."""
     from wirefix.storage.runs import review_decisions
 
-    def run() -> dict[str, int]:
+    def run() -> dict[str, Any]:
         h = host()
         candidates = pipeline.match_notice(h.db, notice_id, h.settings.match)
-        decided = {fid: d for (_, fid), d in review_decisions(h.db, notice_id).items()}
+        decided = cases.by_file(review_decisions(h.db, notice_id))
+        chosen = cases.to_apply(candidates, decided)
         queued = 0
-        for c in candidates:
-            verdict = decided.get(c.file.id)
-            if verdict == "approved" or (c.decision == "auto" and verdict != "rejected"):
-                queued += defer_apply(
-                    context.app, notice_id, c.file.id, c.file.root, c.file.rel_path
-                )
-        return {"candidates": len(candidates), "apply_jobs": queued}
+        for c in chosen:
+            queued += defer_apply(context.app, notice_id, c.file.id, c.file.root, c.file.rel_path)
+        case = None
+        if not chosen:
+            case = cases.notice_case(h.db, notice_id, candidates, h.settings.match)
+            if case is not None:
+                log.warning("open case", extra={"notice": notice_id, "reason": case.reason})
+        return {
+            "candidates": len(candidates),
+            "apply_jobs": queued,
+            "open_case": case.to_dict() if case else None,
+        }
 
     return _recording(context, run)
 
@@ -320,6 +327,7 @@ def _apply(h: Host, notice_id: int, file_id: int) -> list[pipeline.FileOutcome]:
         options=ApplyOptions(
             only_file_ids=frozenset({file_id}),
             quarantine=h.settings.quarantine_dir.value,
+            match=h.settings.match,
         ),
     )
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wirefix import audit, ingest, journal, kill
+from wirefix import audit, cases, ingest, journal, kill
 from wirefix.config import Config, quarantine_dir
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.match import MatchConfig, match, notice_keys
@@ -98,6 +98,8 @@ class ApplyOptions:
     quarantine: Path | None = None
     only_file_ids: frozenset[int] | None = None  # restrict to these files (review, jobs)
     full_verify: bool = False  # no fast path: ExifTool reads every file fully before and after
+    # The configured thresholds, for a notice never matched before (apply matches it first).
+    match: MatchConfig | None = None
 
 
 def apply_notice(
@@ -125,21 +127,15 @@ def apply_notice(
     notice, received_at = db.notice(notice_id)
     candidates = db.candidates(notice_id)
     if not candidates:
-        candidates = match_notice(db, notice_id)
-    wanted = {"auto", "review"} if opts.include_review else {"auto"}
-    # Editors' review decisions are data: an approved file is applied whatever the matcher
-    # said, a rejected one never, not even with --include-review.
-    decided = review_decisions(db, notice_id)
-    approved = {fid for (_, fid), d in decided.items() if d == "approved"}
-    rejected = {fid for (_, fid), d in decided.items() if d == "rejected"}
+        candidates = match_notice(db, notice_id, opts.match)
+    # Editors' review decisions are data (wirefix.cases.to_apply).
+    decided = cases.by_file(review_decisions(db, notice_id))
     ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
     roots = db.roots()
     chosen = [
         c
-        for c in candidates
-        if (opts.only_file_ids is None or c.file.id in opts.only_file_ids)
-        and c.file.id not in rejected
-        and (c.decision in wanted or c.file.id in approved)
+        for c in cases.to_apply(candidates, decided, opts.include_review)
+        if opts.only_file_ids is None or c.file.id in opts.only_file_ids
     ]
     outcomes: list[FileOutcome] = []
     if notice.kind == "kill":

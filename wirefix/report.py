@@ -16,10 +16,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wirefix import __version__
+from wirefix import __version__, cases
+from wirefix.match import MatchConfig
+from wirefix.model import Candidate, Notice
 from wirefix.storage import Database
+from wirefix.storage.runs import review_decisions
 
-STATES = ("done", "open", "pending-review", "failed", "needs-review", "no-match", "advisory")
+STATES = (
+    "done",
+    "open",
+    "pending-review",
+    "open-case",
+    "failed",
+    "needs-review",
+    "no-match",
+    "advisory",
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +58,16 @@ def notice_report(db: Database, only: int | None = None) -> dict[str, Any]:
     return build(db, ReportFilter(notice=only))
 
 
-def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
-    """Per notice: arrival, decisions, remediations with their changes, operators, timing.
+def build(
+    db: Database, flt: ReportFilter | None = None, config: MatchConfig | None = None
+) -> dict[str, Any]:
+    """Per notice: arrival, decisions, remediations with their changes, operators, timing, and
+    the open case if it is one (`wirefix.cases`; `config`: the matcher's thresholds).
 
     The shape is the `--json` contract of `wirefix report`.
     """
     flt = flt or ReportFilter()
+    decisions = review_decisions(db)
     notices = []
     for notice_id, notice, received_at in db.notices():
         if flt.notice is not None and notice_id != flt.notice:
@@ -65,7 +81,9 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
         for c in candidates:
             matched[c.decision] = matched.get(c.decision, 0) + 1
         files = [_file_entry(row) for row in db.audit_entries(notice_id)]
-        ok_paths, failed_paths = _remediated(files)
+        ok_paths, failed_paths = cases.remediated(files)
+        decided = cases.by_file({k: d for k, d in decisions.items() if k[0] == notice_id})
+        case = cases.open_case(notice, candidates, decided, bool(ok_paths), config)
         pending_review = sum(
             1 for c in candidates if c.decision == "review" and c.file.path not in ok_paths
         )
@@ -86,7 +104,7 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
             "kind": notice.kind,
             "status": notice.status,
             "state": _state(
-                notice.kind, notice.status, candidates, open_auto, pending_review, failed_paths
+                notice, candidates, open_auto, pending_review, failed_paths, ok_paths, case
             ),
             "source": notice.source,
             "received_at": received_at.isoformat(),
@@ -104,6 +122,7 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
                 if last
                 else None
             ),
+            "open_case": case.to_dict() if case else None,
             "files": files,
         }
         if flt.state and entry["state"] != flt.state:
@@ -120,30 +139,21 @@ def build(db: Database, flt: ReportFilter | None = None) -> dict[str, Any]:
     }
 
 
-REMEDIATIONS = {"rewrite", "kill"}
-UNDOS = {"undo", "restore"}
-
-
-def _remediated(files: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
-    """(paths remediated and not undone since, paths whose last remediation failed)."""
-    ok: set[str] = set()
-    failed: set[str] = set()
-    for f in files:  # in chain order
-        if f["action"] in REMEDIATIONS:
-            (ok if f["outcome"] == "ok" else failed).add(f["path"])
-            if f["outcome"] == "ok":
-                failed.discard(f["path"])
-        elif f["action"] in UNDOS and f["outcome"] == "ok":
-            ok.discard(f["path"])
-    return ok, failed - ok
+REMEDIATIONS = cases.REMEDIATIONS
 
 
 def _state(
-    kind: str, status: str, candidates: list, open_auto: int, pending: int, failed: set
+    notice: Notice,
+    candidates: list[Candidate],
+    open_auto: int,
+    pending: int,
+    failed: set[str],
+    fixed: set[str],
+    case: cases.OpenCase | None,
 ) -> str:
-    if status != "parsed":
+    if notice.status != "parsed":
         return "needs-review"
-    if kind == "advisory":
+    if notice.kind == "advisory":
         return "advisory"
     if failed:
         return "failed"
@@ -151,8 +161,11 @@ def _state(
         return "open"
     if pending:
         return "pending-review"
+    if case is not None:
+        return "open-case"
     if not any(c.decision != "no" for c in candidates):
-        return "no-match"
+        # Re-matched after the fix, every file is `no` (already right): done, not "no match".
+        return "done" if fixed else "no-match"
     return "done"
 
 
@@ -194,6 +207,7 @@ def _totals(notices: list[dict[str, Any]]) -> dict[str, Any]:
         "pending_review": sum(n["pending_review"] for n in notices),
         "open": sum(n["open"] for n in notices),
         "failed": sum(n["failed"] for n in notices),
+        "open_cases": sum(1 for n in notices if n["open_case"]),
         "median_time_to_remediate_seconds": statistics.median(times) if times else None,
     }
 
@@ -260,7 +274,8 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:13px}
 th,td{border:1px solid #d0d0d0;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}tr.file th{background:#e8eef6;font-weight:normal}
 .hash{color:#444}td.num{text-align:right}
-.state-done{color:#176117}.state-failed,.state-needs-review{color:#a40000}
+.state-done{color:#176117}.state-failed,.state-needs-review,.state-open-case{color:#a40000}
+.open-case{border-left:4px solid #a40000;padding-left:.8em}
 .state-open,.state-pending-review{color:#8a5a00}
 code{font-size:12px;word-break:break-all}.old{color:#a40000}.new{color:#176117}
 .notice{page-break-inside:avoid}footer{margin-top:2em;color:#555;font-size:12px}
@@ -286,6 +301,7 @@ def to_html(data: dict[str, Any]) -> str:
         _total("pending review", t["pending_review"], "total-pending"),
         _total("open", t["open"], "total-open"),
         _total("failed", t["failed"], "total-failed"),
+        _total("open cases", t["open_cases"], "total-open-cases"),
         _total("median time to remediate", _duration(median), "total-median"),
         "</div>",
         _chart(data["notices"]),
@@ -311,6 +327,7 @@ def to_html(data: dict[str, Any]) -> str:
             f"<td>{e(', '.join(n['operators']))}</td></tr>"
         )
     parts.append("</tbody></table>")
+    parts.extend(_open_cases_html(data["notices"]))
     for n in data["notices"]:
         if not n["files"]:
             continue
@@ -342,6 +359,40 @@ def to_html(data: dict[str, Any]) -> str:
         "Check it with <code>wirefix audit verify</code>.</footer></body></html>"
     )
     return "\n".join(parts)
+
+
+def _open_cases_html(notices: list[dict[str, Any]]) -> list[str]:
+    """Notices nothing acted on although something should have: the refused files nearest."""
+    e = html.escape
+    parts = []
+    for n in notices:
+        case = n["open_case"]
+        if not case:
+            continue
+        parts.append(
+            f"<div class='notice open-case' data-open-case='{n['id']}'>"
+            f"<h2>Open case: notice {n['id']} ({e(n['agency'] or '')} {e(n['kind'])})</h2>"
+            f"<p>{e(case['reason'])}</p>"
+        )
+        if case["nearest"]:
+            parts.append(
+                "<table><thead><tr><th>nearest file</th><th>score</th><th>decision</th>"
+                "<th>refused because</th><th>top reasons</th></tr></thead><tbody>"
+            )
+            for c in case["nearest"]:
+                parts.append(
+                    f"<tr><td><code>{e(c['path'])}</code></td><td class='num'>{c['score']:.2f}"
+                    f"</td><td>{e(c['decision'])}</td><td>{e(refusal(c))}</td>"
+                    f"<td>{'<br>'.join(e(r['detail']) for r in c['reasons'])}</td></tr>"
+                )
+            parts.append("</tbody></table>")
+        parts.append("</div>")
+    return parts
+
+
+def refusal(nearest: dict[str, Any]) -> str:
+    """Why a nearest file of an open case was refused, in words, from its `capped_by`."""
+    return nearest["capped_by"] or "score under the review threshold"
 
 
 def _total(label: str, value: Any, ident: str) -> str:

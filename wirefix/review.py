@@ -8,7 +8,7 @@ named `NOTICE:FILE` (notice id, file id), stable across re-matching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wirefix import audit, pipeline
 from wirefix.exiftool import ExifTool, ExifToolError
@@ -128,9 +128,11 @@ def decide(
     seq, _ = audit.record(db, ctx, entry, candidate.file.root, candidate.file.rel_path)
     result = Decision(key, decision, seq)
     if decision == "approved":
-        opts = options or pipeline.ApplyOptions()
-        opts = pipeline.ApplyOptions(
-            purge=opts.purge, quarantine=opts.quarantine, only_file_ids=frozenset({file_id})
+        opts = replace(
+            options or pipeline.ApplyOptions(),
+            dry_run=False,
+            include_review=False,
+            only_file_ids=frozenset({file_id}),
         )
         result.outcomes = pipeline.apply_notice(
             db, notice_id, exiftool, backups, operator, options=opts

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wirefix import pipeline
+from wirefix import cases, pipeline
 from wirefix.config import Config, backup_dir
 from wirefix.exiftool import ExifTool
 from wirefix.ingest.sources import expand
@@ -74,6 +74,8 @@ class RunSummary:
     files_killed: int = 0
     files_failed: list[str] = field(default_factory=list)
     review_pending: int = 0
+    # Notices in force nothing acts on although it should: {"notice", "reason", "nearest"}.
+    open_cases: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -83,7 +85,7 @@ class RunSummary:
     def exit_code(self) -> int:
         if self.source_errors or self.files_failed:
             return EXIT_ERROR
-        if self.review_pending or self.notices_attention:
+        if self.review_pending or self.notices_attention or self.open_cases:
             return EXIT_ATTENTION
         return EXIT_OK
 
@@ -104,6 +106,7 @@ class RunSummary:
             "files_killed": self.files_killed,
             "files_failed": self.files_failed,
             "review_pending": self.review_pending,
+            "open_cases": self.open_cases,
             "timings": self.timings,
         }
 
@@ -142,20 +145,22 @@ def notices_in_force(db: Database) -> list[int]:
 def handle_notice(
     db: Database, notice_id: int, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
 ) -> None:
-    """Match one notice against the index and apply what is certain or approved by an editor."""
+    """Match one notice against the index and apply what is certain or approved by an editor;
+    a notice nothing will act on although it should is an open case (`wirefix.cases`)."""
     started = time.monotonic()
     candidates = pipeline.match_notice(db, notice_id, settings.match)
     summary.timed("match", started)
     summary.notices_matched += 1
-    decided = review_decisions(db, notice_id)
-    summary.review_pending += sum(
-        1 for c in candidates if c.decision == "review" and (notice_id, c.file.id) not in decided
-    )
-    approved = {fid for (_, fid), d in decided.items() if d == "approved"}
-    if not any(c.decision == "auto" or c.file.id in approved for c in candidates):
+    decided = cases.by_file(review_decisions(db, notice_id))
+    summary.review_pending += len(cases.pending_review(candidates, decided))
+    if not cases.to_apply(candidates, decided):
+        case = cases.notice_case(db, notice_id, candidates, settings.match)
+        if case is not None:
+            summary.open_cases.append({"notice": notice_id, **case.to_dict()})
+            log.warning("open case", extra={"notice": notice_id, "reason": case.reason})
         return
     backups = BackupStore(settings.backup_dir or backup_dir())
-    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir)
+    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
     started = time.monotonic()
     outcomes = pipeline.apply_notice(
         db, notice_id, exiftool, backups, settings.operator, options=options
@@ -182,7 +187,7 @@ def ingest_inboxes(
             summary.source_errors.append(f"{inbox}: inbox folder does not exist")
             continue
         for path in inbox_files(inbox):
-            ingest_inbox_file(db, inbox, path, exiftool, summary)
+            ingest_inbox_file(db, inbox, path, exiftool, summary, settings.config)
 
 
 def inbox_files(inbox: Path) -> list[Path]:

@@ -174,6 +174,7 @@ class Watcher:
                 "changed": summary.files_changed,
                 "killed": summary.files_killed,
                 "failed": len(summary.files_failed),
+                "open_cases": [case["notice"] for case in summary.open_cases],
                 "seconds": round(time.monotonic() - started, 3),
                 "timings": summary.timings,
             },
