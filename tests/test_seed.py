@@ -205,7 +205,9 @@ def test_the_seed_fixes_both_copies_and_nothing_else(kind: str, cli: Cli, tmp_pa
     )  # fmt: skip
     assert cli.json("scan", str(store))["new"] == 10
 
-    candidates = cli.json("match", notice_id, "--all", check=False)
+    matched = cli.json("match", notice_id, "--all")  # exit 0: both decided, nothing open
+    assert matched["open_case"] is None
+    candidates = matched["candidates"]
     decided = {c["rel_path"]: c["decision"] for c in candidates}
     assert {p for p, d in decided.items() if d == "auto"} == AFFECTED, decided
     for c in candidates:
@@ -213,7 +215,7 @@ def test_the_seed_fixes_both_copies_and_nothing_else(kind: str, cli: Cli, tmp_pa
             assert not [r for r in c["reasons"] if r["name"] == "other_agency"], c
 
     before = digests(store)
-    applied = cli.json("apply", notice_id, "--yes", check=False)
+    applied = cli.json("apply", notice_id, "--yes")
     changed = {f["path"].split("/store/")[1] for f in applied["files"] if f["status"] == "changed"}
     assert changed == AFFECTED
     after = digests(store)
