@@ -143,7 +143,7 @@ def run(
                 ]
             ],
         )
-    for message in summary.source_errors + summary.files_failed:
+    for message in summary.source_errors + summary.scan_errors + summary.files_failed:
         error(message)
     raise typer.Exit(summary.exit_code)
 

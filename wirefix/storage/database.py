@@ -147,13 +147,17 @@ class Database(FileIndex):
 
     # -- store roots and files ------------------------------------------------------------
 
-    def ensure_root(self, name: str, path: str) -> None:
-        """Name a store root; shards starting at once on several hosts may race to create it."""
+    def ensure_root(self, name: str, path: str, move: bool = True) -> None:
+        """Name a store root; shards starting at once on several hosts may race to create it.
+
+        `move=False` only creates it: a scan repoints a known root once it has judged the
+        folder to be that root (`scan.GoneGuard`), not before.
+        """
         with self.engine.connect() as conn:  # the usual case, read-only: nothing to write
             known = conn.execute(
                 select(StoreRootRow.path).where(StoreRootRow.name == name)
             ).scalar_one_or_none()
-        if known == path:
+        if known == path or (known is not None and not move):
             return
         for attempt in range(2):
             try:
