@@ -43,7 +43,7 @@ from wirefix.ingest import parse_sources
 from wirefix.model import Notice
 from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
-from wirefix.scan import parse_shard
+from wirefix.scan import ScanRefused, parse_shard
 from wirefix.scan import scan as scan_store
 from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
@@ -270,18 +270,28 @@ def scan(
         str | None,
         typer.Option("--shard", help="Scan only part i of n (e.g. 2/4), to split across hosts."),
     ] = None,
+    allow_gone: Annotated[
+        bool,
+        typer.Option(
+            "--allow-gone",
+            help="Mark files gone even when a root is missing, empty or lost most of its files.",
+        ),
+    ] = False,
 ) -> None:
     """Index the media store incrementally: unchanged files are not read again.
 
+    A root that is missing, holds none of its indexed files or would lose most of them at once
+    (an unmounted share) is left as it was, with exit 1, unless --allow-gone.
+
     Example: wirefix scan /srv/photos --shard 1/2
     """
-    for root in roots:
-        if not root.is_dir():
-            raise Failure(f"{root}: not a folder")
+    from wirefix.settings import load_settings
+
     try:
         part = parse_shard(shard) if shard else None
     except ValueError as exc:
         raise Failure(str(exc), EXIT_USAGE) from None
+    guard = load_settings().gone_guard
     with open_db(db) as database:
         named = pipeline.store_roots([str(r) for r in roots], database.roots())
         with Progress(
@@ -309,20 +319,33 @@ def scan(
                     rate=f"{speed:,.0f}" if speed else "-",
                 )
 
-            summary = scan_store(database, named, workers=workers, shard=part, progress=on_progress)
+            try:
+                summary = scan_store(
+                    database,
+                    named,
+                    workers=workers,
+                    shard=part,
+                    progress=on_progress,
+                    allow_gone=allow_gone,
+                    guard=guard,
+                )
+                refused: list[str] = []
+            except ScanRefused as exc:
+                summary, refused = exc.summary, exc.messages
     if as_json:
         print_json(summary.to_dict())
     else:
-        table(
-            "scan",
-            ["seen", "new", "changed", "unchanged", "gone", "failed"],
-            [list(summary.to_dict().values())],
-        )
+        columns = ["seen", "new", "changed", "unchanged", "gone", "failed"]
+        table("scan", columns, [[summary.to_dict()[c] for c in columns]])
     if summary.failed and not as_json:
         table("not indexed", ["file", "reason"], [list(f) for f in summary.failures])
         more = summary.failed - len(summary.failures)
         if more > 0:
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
+    for message in refused:
+        error(message)
+    if refused:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def print_open_cases(found: list[dict[str, Any]]) -> None:

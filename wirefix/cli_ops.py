@@ -150,7 +150,7 @@ def run(
             ],
         )
         print_open_cases(data["open_cases"])
-    for message in summary.source_errors + summary.files_failed:
+    for message in summary.source_errors + summary.scan_errors + summary.files_failed:
         error(message)
     raise typer.Exit(summary.exit_code)
 

@@ -228,14 +228,22 @@ def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: E
 
 
 @task("scan_shard", queue="scan", retry=TRANSIENT)
-def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, int]:
-    """Index one shard of one store root, found at this host's mount point."""
-    from wirefix.scan import scan
+def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[str, Any]:
+    """Index one shard of one store root, found at this host's mount point. A root the gone
+    guard refuses fails the job without retries: the next attempt would see the same folder,
+    and a person must look (`wirefix queue` shows the reason)."""
+    from wirefix.scan import ScanRefused, scan
 
-    def run() -> dict[str, int]:
+    def run() -> dict[str, Any]:
         h = host()
         folder = h.root_path(root)
-        return scan(h.db, {root: folder}, workers=1, shard=(shard, shards)).to_dict()
+        try:
+            summary = scan(
+                h.db, {root: folder}, workers=1, shard=(shard, shards), guard=h.settings.gone_guard
+            )
+        except ScanRefused as exc:
+            raise FileFailed(str(exc)) from exc
+        return summary.to_dict()
 
     return _recording(context, run)
 

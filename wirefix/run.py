@@ -24,7 +24,7 @@ from wirefix.exiftool import ExifTool
 from wirefix.ingest.sources import expand
 from wirefix.match import MatchConfig
 from wirefix.rewrite import BackupStore
-from wirefix.scan import scan
+from wirefix.scan import GoneGuard, ScanRefused, scan
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
@@ -48,6 +48,7 @@ class RunSettings:
     operator: str = "wirefix"
     match: MatchConfig = field(default_factory=MatchConfig)
     config: Config | None = None  # feeds' HTTP settings and auth headers
+    gone_guard: GoneGuard = field(default_factory=GoneGuard)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunSettings:
@@ -60,6 +61,7 @@ class RunSettings:
             operator=settings.operator.value,
             match=settings.match,
             config=settings.config,
+            gone_guard=settings.gone_guard,
         )
 
 
@@ -68,7 +70,8 @@ class RunSummary:
     notices_new: list[int] = field(default_factory=list)
     notices_attention: list[int] = field(default_factory=list)  # unparsed / needs_review
     source_errors: list[str] = field(default_factory=list)
-    scan: dict[str, int] = field(default_factory=dict)
+    scan: dict[str, Any] = field(default_factory=dict)
+    scan_errors: list[str] = field(default_factory=list)  # roots refused by the gone guard
     notices_matched: int = 0
     files_changed: int = 0
     files_killed: int = 0
@@ -83,7 +86,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.source_errors or self.files_failed:
+        if self.source_errors or self.scan_errors or self.files_failed:
             return EXIT_ERROR
         if self.review_pending or self.notices_attention or self.open_cases:
             return EXIT_ATTENTION
@@ -101,6 +104,7 @@ class RunSummary:
             "notices_attention": self.notices_attention,
             "source_errors": self.source_errors,
             "scan": self.scan,
+            "scan_errors": self.scan_errors,
             "notices_matched": self.notices_matched,
             "files_changed": self.files_changed,
             "files_killed": self.files_killed,
@@ -121,14 +125,17 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
             ingest_into(db, list(settings.feeds), exiftool, summary, settings.config)
         if settings.roots:
             started = time.monotonic()
-            summary.scan = scan(db, settings.roots).to_dict()
+            try:
+                summary.scan = scan(db, settings.roots, guard=settings.gone_guard).to_dict()
+            except ScanRefused as exc:  # those roots stay as they were; the run goes on
+                summary.scan, summary.scan_errors = exc.summary.to_dict(), exc.messages
             summary.timed("scan", started)
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
-    error = "; ".join(summary.source_errors + summary.files_failed) or None
+    error = "; ".join(summary.source_errors + summary.scan_errors + summary.files_failed) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
 

@@ -2,7 +2,10 @@
 
 The walk goes folder by folder; each batch of folders is compared with the index in one query, so
 memory stays flat however large the store. An unchanged file (same size, mtime_ns and inode) is
-not read again; a file no longer on disk is marked gone. Files to read go in batches to a worker
+not read again; a file no longer on disk is marked gone once the whole root has been walked, and
+only if the root still looks like itself (`GoneGuard`): a root that is missing, holds none of
+its indexed files, or would lose most of them at once is what an unmounted share looks like, and
+its files are left as they were unless the caller allows it. Files to read go in batches to a worker
 per core (`readers.read_batch`: fast JPEG path, ExifTool for the rest), and every batch of results
 is committed as it arrives: an interrupted scan (Ctrl-C, SIGKILL) keeps everything committed and
 the next scan resumes where it stopped, because those files are then unchanged.
@@ -16,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from wirefix import readers
-from wirefix.storage import Database
+from wirefix.storage import Database, DatabaseError
 from wirefix.storage.files import FileState
 
 IMAGE_SUFFIXES = {
@@ -56,11 +60,83 @@ class ScanSummary:
     failed: int = 0
     #: (rel_path, reason) of the first files that failed in this scan, for the table view.
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Roots whose files were left as they were instead of being marked gone.
+    refused: list[Refusal] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, int]:
-        data = asdict(self)
-        del data["failures"]
+    def to_dict(self) -> dict[str, Any]:
+        """The counts; `refused` only when a root was refused, so a normal scan's JSON is as
+        it always was."""
+        data: dict[str, Any] = asdict(self)
+        del data["failures"], data["refused"]
+        if self.refused:
+            data["refused"] = [r.to_dict() for r in self.refused]
         return data
+
+
+@dataclass(frozen=True)
+class GoneGuard:
+    """When a scan refuses to mark a root's files gone: the root is missing, none of its
+    indexed files is there, or more than `share` of them and more than `files` would go at
+    once. A share that is not mounted, a mirror half synced or the wrong folder mounted look
+    like that; a person deleting a few photos does not (`[store]` in the configuration)."""
+
+    share: float = 0.5
+    files: int = 20
+
+    def judge(
+        self, name: str, folder: Path, found: int, lost: int, missing: bool = False
+    ) -> Refusal | None:
+        """`found` and `lost`: the root's live index rows whose file is (not) there."""
+        indexed = found + lost
+        if not lost:
+            return None
+        if not found:
+            return Refusal(name, str(folder), "missing" if missing else "none found", indexed, 0)
+        if lost > self.files and lost > self.share * indexed:
+            return Refusal(name, str(folder), "most gone", indexed, found, self.share)
+        return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One root the scan would not mark gone, and why (`reason`: missing, none found, most
+    gone, or not a folder when nothing is indexed there either)."""
+
+    root: str
+    path: str
+    reason: str
+    indexed: int
+    found: int
+    share: float = 0.5
+
+    def message(self) -> str:
+        where = f"store root {self.root!r} at {self.path}"
+        if self.reason == "not a folder":
+            return f"{where}: not a folder"
+        counts = f"{self.found:,} of {self.indexed:,} indexed files found"
+        if self.reason == "missing":
+            why = f"not a folder; {counts} (is it mounted?)"
+        elif self.reason == "none found":
+            why = f"{counts} (is it mounted?)"
+        else:
+            lost = self.indexed - self.found
+            why = f"{counts}, {lost:,} would be marked gone at once (more than {self.share:.0%})"
+        return f"{where}: {why}; nothing marked gone; scan with --allow-gone to accept"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["share"]
+        return data
+
+
+class ScanRefused(DatabaseError):
+    """Some roots were left as they were rather than marked gone (`summary.refused`); every
+    other root was scanned. `summary` holds the whole scan's counts, for the caller to show."""
+
+    def __init__(self, summary: ScanSummary) -> None:
+        self.summary = summary
+        self.messages = [r.message() for r in summary.refused]
+        super().__init__("\n".join(self.messages))
 
 
 def root_name(path: str | Path) -> str:
@@ -131,14 +207,68 @@ def scan(
     workers: int | None = None,
     shard: tuple[int, int] | None = None,
     progress: Progress | None = None,
+    allow_gone: bool = False,
+    guard: GoneGuard | None = None,
 ) -> ScanSummary:
-    """Index every root (name -> folder) with `workers` processes (default: one per core)."""
+    """Index every root (name -> folder) with `workers` processes (default: one per core).
+
+    A root `guard` refuses keeps its files as they were, and the other roots are still
+    scanned; then `ScanRefused` is raised with the summary. `allow_gone` accepts the loss.
+    """
     workers = workers or os.cpu_count() or 1
+    guard = guard or GoneGuard()
     summary = ScanSummary()
     with _Readers(workers) as pool:
         for name, folder in roots.items():
-            _scan_root(db, name, folder.resolve(), pool, shard, summary, progress)
+            folder = folder.resolve()
+            missing = not folder.is_dir()
+            if missing:
+                tally = _missing_root(db, name, folder, shard, summary)
+            else:
+                tally = _scan_root(db, name, folder, pool, shard, summary, progress)
+            if tally is None:
+                continue
+            if not allow_gone:
+                refusal = guard.judge(name, folder, tally.found, tally.lost, missing)
+                if refusal is not None:
+                    summary.refused.append(refusal)
+                    continue
+            db.mark_gone(tally.gone)
+            summary.gone += len(tally.gone)
+            if not missing:
+                db.ensure_root(name, str(folder))  # the root's path moves only once accepted
+    if summary.refused:
+        raise ScanRefused(summary)
     return summary
+
+
+@dataclass
+class _Tally:
+    """One root's live index rows as the walk found them. `found` and `lost` count every
+    shard's files (a shard's walk lists the whole root anyway), so every shard judges the root
+    alike; `gone` holds this shard's lost rows, marked only once the whole root was seen."""
+
+    found: int = 0
+    lost: int = 0
+    gone: array[int] = field(default_factory=lambda: array("q"))
+
+    def lose(self, file_id: int, rel_path: str, shard: tuple[int, int] | None) -> None:
+        self.lost += 1
+        if in_shard(rel_path, shard):
+            self.gone.append(file_id)
+
+
+def _missing_root(
+    db: Database, name: str, folder: Path, shard: tuple[int, int] | None, summary: ScanSummary
+) -> _Tally | None:
+    """A root folder that is not there: all its indexed files would be gone."""
+    tally = _Tally()
+    for fid, rel in db.files_in_dirs(name, db.known_dirs(name)):
+        tally.lose(fid, rel, shard)
+    if not tally.lost:  # nothing to protect, but still not a store root
+        summary.refused.append(Refusal(name, str(folder), "not a folder", 0, 0))
+        return None
+    return tally
 
 
 def _scan_root(
@@ -149,21 +279,22 @@ def _scan_root(
     shard: tuple[int, int] | None,
     summary: ScanSummary,
     progress: Progress | None,
-) -> None:
-    db.ensure_root(name, str(folder))
+) -> _Tally:
+    db.ensure_root(name, str(folder), move=False)
     unreadable: list[str] = []
     visited: set[str] = set()
     writer = _Writer(db, name, summary, progress)
+    tally = _Tally()
     batch: list[tuple[str, list[tuple[str, Any]]]] = []
     size = 0
     for rel_dir, files in walk(folder, unreadable):
         visited.add(rel_dir)
-        batch.append((rel_dir, [f for f in files if in_shard(f[0], shard)] if shard else files))
+        batch.append((rel_dir, files))
         size += len(files) + 1
         if size >= PLAN_BATCH:
-            _plan(db, name, str(folder), batch, pool, writer, shard, summary, progress)
+            _plan(db, name, str(folder), batch, pool, writer, shard, summary, tally, progress)
             batch, size = [], 0
-    _plan(db, name, str(folder), batch, pool, writer, shard, summary, progress)
+    _plan(db, name, str(folder), batch, pool, writer, shard, summary, tally, progress)
     for rows in pool.drain():
         writer.add(rows)
     writer.flush()
@@ -173,9 +304,9 @@ def _scan_root(
         for d in db.known_dirs(name) - visited
         if not any(d == u or d.startswith(u + "/") or not u for u in unreadable)
     ]
-    gone = [fid for fid, rel in db.files_in_dirs(name, vanished) if in_shard(rel, shard)]
-    db.mark_gone(gone)
-    summary.gone += len(gone)
+    for fid, rel in db.files_in_dirs(name, vanished):
+        tally.lose(fid, rel, shard)
+    return tally
 
 
 def _plan(
@@ -187,22 +318,29 @@ def _plan(
     writer: _Writer,
     shard: tuple[int, int] | None,
     summary: ScanSummary,
+    tally: _Tally,
     progress: Progress | None,
 ) -> None:
-    """Compare one batch of folders with the index; queue what changed, mark what went."""
+    """Compare one batch of folders with the index; queue what changed, tally what went."""
     if not batch:
         return
     known = {s.rel_path: s for s in db.file_states(root, [d for d, _ in batch])}
     todo: list[tuple[str, int, int, int]] = []
-    seen = unchanged = 0
+    seen = unchanged = found = 0
     for _, files in batch:
-        seen += len(files)
         for rel, st in files:  # the other hot loop of a rescan
             old = known.pop(rel, None)
             bad_name = old is None and not _utf8_name(rel)
             if bad_name:
-                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                old = known.pop(rel, None)
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                old = known.pop(shown, None)
+            if old is not None and old.state != "gone":
+                found += 1
+            if shard and not in_shard(rel, shard):
+                continue  # another shard's file: counted for the guard, not read here
+            seen += 1
+            if bad_name:
+                rel = shown
             if old is not None and old.state != "gone":
                 if (old.size, old.mtime_ns, old.inode) == (
                     st.st_size,
@@ -220,10 +358,10 @@ def _plan(
             todo.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
     summary.seen += seen
     summary.unchanged += unchanged
-    gone = [s.id for s in known.values() if s.state != "gone" and in_shard(s.rel_path, shard)]
-    if gone:
-        db.mark_gone(gone)
-        summary.gone += len(gone)
+    tally.found += found
+    for s in known.values():
+        if s.state != "gone":
+            tally.lose(s.id, s.rel_path, shard)
     if progress:
         progress("seen", seen)
         progress("queued", len(todo))

@@ -25,6 +25,7 @@ from wirefix.config import (
     load_config,
 )
 from wirefix.match import MatchConfig
+from wirefix.scan import GoneGuard
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Settings:
     watch_poll: Value
     auto_threshold: Value
     review_threshold: Value
+    gone_guard_share: Value  # a scan refuses to mark more than this share of a root gone ...
+    gone_guard_files: Value  # ... and more than this many files at once (scan.GoneGuard)
     config: Config = field(default_factory=Config)  # feeds and HTTP settings
 
     @property
@@ -53,6 +56,10 @@ class Settings:
         return MatchConfig(
             auto_threshold=self.auto_threshold.value, review_threshold=self.review_threshold.value
         )
+
+    @property
+    def gone_guard(self) -> GoneGuard:
+        return GoneGuard(share=self.gone_guard_share.value, files=self.gone_guard_files.value)
 
     def show(self) -> dict[str, Any]:
         """Every setting with its source; passwords and auth headers masked."""
@@ -132,6 +139,20 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
                 MatchConfig.review_threshold,
                 float,
             ),
+            gone_guard_share=pick(
+                "gone_guard_share",
+                "WIREFIX_GONE_GUARD_SHARE",
+                store.get("gone_guard_share"),
+                GoneGuard.share,
+                _share,
+            ),
+            gone_guard_files=pick(
+                "gone_guard_files",
+                "WIREFIX_GONE_GUARD_FILES",
+                store.get("gone_guard_files"),
+                GoneGuard.files,
+                _count,
+            ),
             config=config,
         )
     except (TypeError, ValueError) as exc:
@@ -160,6 +181,20 @@ def _roots(value: Any) -> dict[str, Path]:
 def _paths(value: Any) -> list[Path]:
     items = value if isinstance(value, list) else str(value).split(os.pathsep)
     return [Path(str(p)).expanduser() for p in items if str(p).strip()]
+
+
+def _share(value: Any) -> float:
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise ValueError(f"gone_guard_share is a share between 0 and 1, not {value!r}")
+    return share
+
+
+def _count(value: Any) -> int:
+    count = int(value)
+    if count < 0:
+        raise ValueError(f"gone_guard_files is a number of files, not {value!r}")
+    return count
 
 
 def _bool(value: Any) -> bool:

@@ -7,6 +7,7 @@ on both. Schema changes go through Alembic (`wirefix db upgrade`).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,7 +63,7 @@ class Database(FileIndex):
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _database_folder(Path(parsed.database).expanduser())
             kwargs["connect_args"] = {"timeout": 60}
         try:
             self.engine: Engine = create_engine(self.url, **kwargs)
@@ -148,13 +149,17 @@ class Database(FileIndex):
 
     # -- store roots and files ------------------------------------------------------------
 
-    def ensure_root(self, name: str, path: str) -> None:
-        """Name a store root; shards starting at once on several hosts may race to create it."""
+    def ensure_root(self, name: str, path: str, move: bool = True) -> None:
+        """Name a store root; shards starting at once on several hosts may race to create it.
+
+        `move=False` only creates it: a scan repoints a known root once it has judged the
+        folder to be that root (`scan.GoneGuard`), not before.
+        """
         with self.engine.connect() as conn:  # the usual case, read-only: nothing to write
             known = conn.execute(
                 select(StoreRootRow.path).where(StoreRootRow.name == name)
             ).scalar_one_or_none()
-        if known == path:
+        if known == path or (known is not None and not move):
             return
         for attempt in range(2):
             try:
@@ -289,6 +294,21 @@ class Database(FileIndex):
         with self.session() as s:
             head = s.get(AuditHeadRow, 1)
             return (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+
+
+def _database_folder(path: Path) -> None:
+    """The default location (the data folder) is created on first use; any other folder must
+    exist: a mistyped --db would otherwise start a new, empty database and report nothing to
+    do, as if the real one were empty."""
+    from wirefix.config import data_dir
+
+    folder = Path(os.path.abspath(path)).parent
+    if folder.is_dir():
+        return
+    if folder == Path(os.path.abspath(data_dir())):
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise DatabaseError(f"database folder {folder} does not exist (create it, or check --db)")
 
 
 def chain_hash(prev_hash: str, canonical_payload: str) -> str:
