@@ -55,7 +55,8 @@ def test_afp_credit_correction_end_to_end(cli, store: Path) -> None:
     assert again[0]["id"] == ingested[0]["id"] and again[0]["new"] is False
 
     summary = cli.json("scan", str(store))
-    assert summary == {"seen": 11, "new": 11, "changed": 0, "unchanged": 0, "gone": 0, "failed": 0}
+    assert summary == {"seen": 11, "new": 11, "changed": 0, "unchanged": 0, "gone": 0, "failed": 0,
+                       "new_failed": 0, "known_failed": 0}  # fmt: skip
 
     matched = cli.json("match", notice_id)
     assert matched["notice"] == int(notice_id) and matched["open_case"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -61,7 +62,8 @@ def test_scan_records_odd_files_and_rescans_incrementally(cli: Cli, tmp_path: Pa
     (odd / "line\nbreak.jpg").write_bytes(good[:200])
     (odd / b"latin1-\xe9.jpg".decode("utf-8", "surrogateescape")).write_bytes(good)
 
-    summary = cli.json("scan", str(store))
+    proc = cli("scan", str(store), "--json", check=1)  # new failures: exit 1, named on stderr
+    summary = json.loads(proc.stdout)
     assert summary == {
         "seen": 129,
         "new": 129,
@@ -69,7 +71,11 @@ def test_scan_records_odd_files_and_rescans_incrementally(cli: Cli, tmp_path: Pa
         "unchanged": 0,
         "gone": 0,
         "failed": 4,
+        "new_failed": 4,
+        "known_failed": 0,
     }
+    named = proc.stderr.strip().splitlines()
+    assert len(named) == 4 and all(line.startswith("error: odd/") for line in named), named
     rows = _rows(cli.env["WIREFIX_DB_URL"])
     failed = {rel: err for rel, (state, _, err) in rows.items() if state == "failed"}
     assert failed["odd/zero.jpg"].startswith("zero-byte file")
@@ -85,11 +91,13 @@ def test_scan_records_odd_files_and_rescans_incrementally(cli: Cli, tmp_path: Pa
     db = Database(cli.env["WIREFIX_DB_URL"])
     assert {(rel, why) for _, rel, why in db.failed_files()} == set(failed.items())
     db.close()
-    table = cli("scan", str(tmp_path / "store" / "odd")).stdout  # a second root, table view
+    table = cli("scan", str(tmp_path / "store" / "odd"), check=1).stdout  # another root, table
     assert "not indexed" in table and "zero-byte file" in table
 
+    # Known broken files are counted, not named again: exit 0.
     again = cli.json("scan", str(store))
-    assert again == {**summary, "new": 0, "unchanged": 129, "failed": 0}
+    assert again == {**summary, "new": 0, "unchanged": 129, "failed": 0, "new_failed": 0,
+                     "known_failed": 4}  # fmt: skip
 
     # One file rewritten, one deleted, a folder removed as a whole.
     g.news_photo(store / "d000" / "photo-00002.jpg", byline="Someone Else", ref="NEW")
@@ -174,7 +182,7 @@ def test_transient_failures_are_retried_broken_files_are_not(
     _photos(store, 3)
     (store / "zero.jpg").write_bytes(b"")
     cli = Cli(sqlite_url, tmp_path / "home")
-    assert cli.json("scan", str(store))["failed"] == 1
+    assert cli.json("scan", str(store), check=1)["failed"] == 1
     db = Database(sqlite_url)
     with db.engine.begin() as conn:  # as if the NFS mount had hiccupped during the last scan
         conn.exec_driver_sql(

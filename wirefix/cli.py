@@ -281,7 +281,9 @@ def scan(
     """Index the media store incrementally: unchanged files are not read again.
 
     A root that is missing, holds none of its indexed files or would lose most of them at once
-    (an unmounted share) is left as it was, with exit 1, unless --allow-gone.
+    (an unmounted share) is left as it was, with exit 1, unless --allow-gone; so is a root that
+    is replaced while it is walked. Files that newly could not be indexed are named on stderr
+    and exit 1; files already known as broken are counted, not named again.
 
     Example: wirefix scan /srv/photos --shard 1/2
     """
@@ -342,9 +344,9 @@ def scan(
         more = summary.failed - len(summary.failures)
         if more > 0:
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
-    for message in refused:
+    for message in refused + summary.new_failure_lines():
         error(message)
-    if refused:
+    if refused or summary.new_failed:
         raise typer.Exit(EXIT_ERROR)
 
 

@@ -71,7 +71,8 @@ class RunSummary:
     notices_attention: list[int] = field(default_factory=list)  # unparsed / needs_review
     source_errors: list[str] = field(default_factory=list)
     scan: dict[str, Any] = field(default_factory=dict)
-    scan_errors: list[str] = field(default_factory=list)  # roots refused by the gone guard
+    # Roots refused by the gone guard or replaced mid-scan, and files newly not indexed.
+    scan_errors: list[str] = field(default_factory=list)
     notices_matched: int = 0
     files_changed: int = 0
     files_killed: int = 0
@@ -126,9 +127,13 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
         if settings.roots:
             started = time.monotonic()
             try:
-                summary.scan = scan(db, settings.roots, guard=settings.gone_guard).to_dict()
+                scanned = scan(db, settings.roots, guard=settings.gone_guard)
+                summary.scan, summary.scan_errors = scanned.to_dict(), []
             except ScanRefused as exc:  # those roots stay as they were; the run goes on
-                summary.scan, summary.scan_errors = exc.summary.to_dict(), exc.messages
+                scanned = exc.summary
+                summary.scan, summary.scan_errors = scanned.to_dict(), exc.messages
+            # Files that newly could not be indexed: a person must hear of them (exit 1).
+            summary.scan_errors += scanned.new_failure_lines()
             summary.timed("scan", started)
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)

@@ -58,16 +58,33 @@ class ScanSummary:
     unchanged: int = 0
     gone: int = 0
     failed: int = 0
+    #: Of `failed`, the files that were not failing, or failing for another reason, before this
+    #: scan: what a person must hear about (a file already known as broken is not re-alarmed).
+    new_failed: int = 0
+    #: Files known as broken from an earlier scan and unchanged since: counted, not read again.
+    known_failed: int = 0
     #: (rel_path, reason) of the first files that failed in this scan, for the table view.
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: (rel_path, reason) of the first new failures, named on stderr.
+    new_failures: list[tuple[str, str]] = field(default_factory=list)
     #: Roots whose files were left as they were instead of being marked gone.
     refused: list[Refusal] = field(default_factory=list)
+
+    def new_failure_lines(self, limit: int = 5) -> list[str]:
+        """One line per new failure, the first `limit` of them, then how many more."""
+        lines = [f"{_shown(rel)}: not indexed ({why})" for rel, why in self.new_failures[:limit]]
+        if self.new_failed > limit:
+            lines.append(
+                f"{self.new_failed - limit:,} more files could not be indexed in this scan "
+                "(scan --json; each reason is kept in the index)"
+            )
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         """The counts; `refused` only when a root was refused, so a normal scan's JSON is as
         it always was."""
         data: dict[str, Any] = asdict(self)
-        del data["failures"], data["refused"]
+        del data["failures"], data["refused"], data["new_failures"]
         if self.refused:
             data["refused"] = [r.to_dict() for r in self.refused]
         return data
@@ -100,7 +117,8 @@ class GoneGuard:
 @dataclass(frozen=True)
 class Refusal:
     """One root the scan would not mark gone, and why (`reason`: missing, none found, most
-    gone, or not a folder when nothing is indexed there either)."""
+    gone, changed (the folder was replaced while it was walked), or not a folder when nothing
+    is indexed there either)."""
 
     root: str
     path: str
@@ -113,6 +131,12 @@ class Refusal:
         where = f"store root {self.root!r} at {self.path}"
         if self.reason == "not a folder":
             return f"{where}: not a folder"
+        if self.reason == "changed":
+            return (
+                f"{where}: the folder was replaced during the scan (another device or inode: "
+                "remounted or swapped?); scan of this root stopped, nothing marked gone; "
+                "scan again"
+            )
         counts = f"{self.found:,} of {self.indexed:,} indexed files found"
         if self.reason == "missing":
             why = f"not a folder; {counts} (is it mounted?)"
@@ -137,6 +161,11 @@ class ScanRefused(DatabaseError):
         self.summary = summary
         self.messages = [r.message() for r in summary.refused]
         super().__init__("\n".join(self.messages))
+
+
+def _shown(rel: str) -> str:
+    """A path on one line: control characters (a newline in a file name) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in rel)
 
 
 def root_name(path: str | Path) -> str:
@@ -271,6 +300,28 @@ def _missing_root(
     return tally
 
 
+class _RootWatch:
+    """A store root's identity (device, inode) when its scan began, to notice a remount or a
+    swapped folder while it is walked: files read after that belong to another folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.identity = self._identity()
+        self.gone = False
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.folder)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def replaced(self) -> bool:
+        if not self.gone:
+            self.gone = self._identity() != self.identity
+        return self.gone
+
+
 def _scan_root(
     db: Database,
     name: str,
@@ -279,25 +330,34 @@ def _scan_root(
     shard: tuple[int, int] | None,
     summary: ScanSummary,
     progress: Progress | None,
-) -> _Tally:
+) -> _Tally | None:
     db.ensure_root(name, str(folder), move=False)
     unreadable: list[str] = []
     visited: set[str] = set()
-    writer = _Writer(db, name, summary, progress)
+    watch = _RootWatch(folder)
+    writer = _Writer(db, name, summary, progress, watch)
     tally = _Tally()
     batch: list[tuple[str, list[tuple[str, Any]]]] = []
     size = 0
     for rel_dir, files in walk(folder, unreadable):
+        if watch.replaced():
+            break
         visited.add(rel_dir)
         batch.append((rel_dir, files))
         size += len(files) + 1
         if size >= PLAN_BATCH:
             _plan(db, name, str(folder), batch, pool, writer, shard, summary, tally, progress)
             batch, size = [], 0
-    _plan(db, name, str(folder), batch, pool, writer, shard, summary, tally, progress)
+    if not watch.replaced():
+        _plan(db, name, str(folder), batch, pool, writer, shard, summary, tally, progress)
     for rows in pool.drain():
         writer.add(rows)
     writer.flush()
+    if watch.replaced():
+        # What was walked after the swap is another folder's: no file is marked gone, and the
+        # reads that failed because of it were not recorded (`_Writer.add`).
+        summary.refused.append(Refusal(name, str(folder), "changed", 0, 0))
+        return None
     # Folders removed as a whole: their files are gone (unless we could not look inside).
     vanished = [
         d
@@ -348,10 +408,14 @@ def _plan(
                     st.st_ino,
                 ) and not _transient(old):
                     unchanged += 1
+                    if old.state == "failed":
+                        summary.known_failed += 1
                     continue
                 summary.changed += 1
             else:
                 summary.new += 1
+            if old is not None and old.state == "failed":
+                writer.known_failures[rel] = old.error or ""
             if bad_name:
                 writer.add([_bad_name(rel, st)])
                 continue
@@ -402,17 +466,35 @@ def _bad_name(shown: str, st: Any) -> dict[str, Any]:
 class _Writer:
     """Buffers result rows and commits them in batches."""
 
-    def __init__(self, db: Database, root: str, summary: ScanSummary, progress: Progress | None):
+    def __init__(
+        self,
+        db: Database,
+        root: str,
+        summary: ScanSummary,
+        progress: Progress | None,
+        watch: _RootWatch | None = None,
+    ):
         self.db, self.root, self.summary, self.progress = db, root, summary, progress
+        self.watch = watch
         self.rows: list[dict[str, Any]] = []
+        #: rel_path -> error of files that were already failing before this scan.
+        self.known_failures: dict[str, str] = {}
 
     def add(self, rows: list[dict[str, Any]]) -> None:
+        if any(r["state"] == "failed" for r in rows) and self.watch and self.watch.replaced():
+            # The root was swapped: these reads failed on another folder, and recording them
+            # would overwrite what the index knows of the real files.
+            rows = [r for r in rows if r["state"] != "failed"]
         self.rows.extend(rows)
         for row in rows:
             if row["state"] == "failed":
                 self.summary.failed += 1
                 if len(self.summary.failures) < 20:
                     self.summary.failures.append((row["rel_path"], row["error"]))
+                if self.known_failures.pop(row["rel_path"], None) != row["error"]:
+                    self.summary.new_failed += 1
+                    if len(self.summary.new_failures) < 20:
+                        self.summary.new_failures.append((row["rel_path"], row["error"]))
         if self.progress:
             self.progress("read", len(rows))
         if len(self.rows) >= WRITE_BATCH:
