@@ -178,7 +178,7 @@ def test_sigkill_between_file_change_and_audit_entry_is_reconciled(correction_wo
     assert proc.returncode == -signal.SIGKILL
     assert world.intents(), "the interrupted change is journaled"
     check_rewrite_state(world, new, finished=False)
-    verified = world.cli.json("audit", "verify")
+    verified = world.cli.json("audit", "verify", check=3)  # intact, but intents wait: exit 3
     # A batch's intents are journaled in one commit before its first rename.
     assert verified["ok"] is True and len(verified["pending"]) == BATCH_SIZE
     repaired = world.cli.json("audit", "verify", "--repair")

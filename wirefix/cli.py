@@ -806,6 +806,9 @@ def audit_verify(
 ) -> None:
     """Recompute the hash chain; exit 1 and name the entries if anything was altered.
 
+    The chain intact but a rewrite interrupted before its entry was written (a killed run):
+    exit 3, the intent named, until the next apply or --repair settles it.
+
     Example: wirefix audit verify
     """
     with open_db(db) as database:
@@ -823,6 +826,8 @@ def audit_verify(
         note(pending)
     if not result.ok:
         raise typer.Exit(EXIT_ERROR)
+    if result.pending:
+        raise typer.Exit(EXIT_ATTENTION)
 
 
 @db_app.command("upgrade")
