@@ -157,3 +157,24 @@ def test_apply_and_undo_record_the_configured_operator(
     assert {e["operator"] for e in entries} == {"photo-desk@config"}
     assert [e["action"] for e in entries].count("undo") == 1
     assert byline(store / DARAA) == WRONG
+
+
+def test_an_unknown_setting_is_refused_naming_the_nearest_one(tmp_path: Path) -> None:
+    """A typo must not silently turn a setting off (issue 15): `[[sitez]]`, `auto_treshold`."""
+    from conftest import Cli
+
+    cli = Cli(f"sqlite:///{tmp_path / 'w.db'}", tmp_path / "home")
+    for text, named in (
+        (
+            "[match]\nauto_treshold = 0.9\n",
+            "'match.auto_treshold' (did you mean 'auto_threshold'?)",
+        ),
+        ('[[feedz]]\nurl = "https://x.example/"\n', "'feedz' (did you mean 'feeds'?)"),
+        ("[http]\ndeadline = 5\nretry = 2\n", "'http.retry' (did you mean 'retries'?)"),
+    ):
+        config = tmp_path / "wirefix.toml"
+        config.write_text(text, encoding="utf-8")
+        for args in (["config", "show"], ["run"]):
+            proc = cli(*args, "--config", str(config), check=2)
+            [line] = proc.stderr.strip().splitlines()
+            assert f"unknown setting {named}" in line, line

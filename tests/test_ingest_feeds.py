@@ -230,7 +230,7 @@ def test_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "wirefix.toml"
     path.write_text(
         '[http]\nread_timeout = 3\nretries = 1\n\n[[feeds]]\nurl = "https://a.example/"\n'
-        'auth_header_env = "FEED_TOKEN"\n\n[future]\nignored = true\n',
+        'auth_header_env = "FEED_TOKEN"\n',
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="FEED_TOKEN is not set"):
@@ -242,6 +242,10 @@ def test_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.feed("https://b.example/").header() == {}
     assert config.feed("https://a.example.attacker.net/").header() == {}, "not a host prefix"
     assert config.feed("http://a.example/pics").header() == {}, "not over plain http"
+    with path.open("a", encoding="utf-8") as fh:  # a table wirefix does not know is a typo
+        fh.write("\n[future]\nignored = true\n")
+    with pytest.raises(ConfigError, match="unknown setting 'future'"):
+        load_config(str(path))
     path.write_text("[[feeds]]\nurl = 3\nauth_header = 'no colon'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="Name: value"):
         load_config(str(path))

@@ -3,10 +3,12 @@ the configuration file."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -44,9 +46,11 @@ def file_setting(key: str) -> str | None:
     if not path.is_file():
         return None
     try:
-        value = tomllib.loads(path.read_text(encoding="utf-8")).get(key)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    check_keys(data, path)
+    value = data.get(key)
     return str(value) if value is not None else None
 
 
@@ -57,8 +61,8 @@ def backup_dir(option: str | None = None) -> Path:
 
 
 # -- the configuration file (TOML) ---------------------------------------------------------
-# Small on purpose: feeds and their HTTP settings. Another issue widens it; unknown tables and
-# keys are ignored so that a newer file still loads here.
+# The feeds and their HTTP settings; the rest is read by wirefix.settings. Unknown tables and
+# keys are refused (SCHEMA below): a typo must not silently turn a setting off.
 #
 #   [http]                      # all optional; the defaults are shown
 #   connect_timeout = 5         # seconds to connect
@@ -74,6 +78,45 @@ def backup_dir(option: str | None = None) -> Path:
 
 class ConfigError(Exception):
     """The configuration file could not be read; the message names it and the problem."""
+
+
+#: Every table and key the configuration file may hold (docs/operations.md). Anything else is a
+#: typo that would otherwise be silently ignored ("[[sitez]]", "auto_treshold"), so it is
+#: refused, naming the nearest known key. `None` marks a table whose keys are the user's names
+#: (`[store.roots]`); a list marks an array of tables.
+SCHEMA: dict[str, Any] = {
+    "db": str,
+    "operator": str,
+    "backup_dir": str,
+    "quarantine_dir": str,
+    "http": {"connect_timeout", "read_timeout", "retries", "backoff", "deadline"},
+    "feeds": [{"url", "auth_header", "auth_header_env"}],
+    "store": {"roots": None, "gone_guard_share": float, "gone_guard_files": int},
+    "inbox": {"folders"},
+    "match": {"auto_threshold", "review_threshold"},
+    "watch": {"feed_interval", "poll"},
+}
+
+
+def check_keys(data: dict[str, Any], path: Path | str, schema: dict[str, Any] | None = None,
+               where: str = "") -> None:  # fmt: skip
+    """Refuse a key the schema does not know, naming it, where it is and the nearest known one."""
+    schema = SCHEMA if schema is None else schema
+    for key, value in data.items():
+        if key not in schema:
+            near = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(schema)})"
+            raise ConfigError(f"{path}: unknown setting {where + key!r}{hint}")
+        rule = schema[key]
+        inner = f"{where}{key}."
+        if isinstance(rule, set) and isinstance(value, dict):
+            check_keys(value, path, dict.fromkeys(rule, str), inner)
+        elif isinstance(rule, dict) and isinstance(value, dict):
+            check_keys(value, path, rule, inner)
+        elif isinstance(rule, list) and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    check_keys(entry, path, dict.fromkeys(rule[0], str), inner)
 
 
 @dataclass(frozen=True)
@@ -139,6 +182,7 @@ def load_config(option: str | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    check_keys(data, path)
     try:
         http = data.get("http", {})
         settings = HttpSettings(

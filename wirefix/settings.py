@@ -19,6 +19,7 @@ from wirefix.audit import default_operator
 from wirefix.config import (
     Config,
     ConfigError,
+    check_keys,
     config_path,
     data_dir,
     default_db_url,
@@ -162,9 +163,11 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
 
 def _file_data(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    check_keys(data, path)
+    return data
 
 
 def _roots(value: Any) -> dict[str, Path]:
