@@ -17,4 +17,6 @@ fi
 lint=()
 for d in wirefix tests migrations samples bench; do [ -d "$d" ] && lint+=("$d"); done
 .venv/bin/ruff check "${lint[@]}"
+# The layout's import rules (docs/architecture.md).
+.venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -q "$@"
