@@ -258,3 +258,15 @@ def test_run_takes_the_seed_page_from_the_inbox_and_fixes_both_copies(
     after = digests(store)
     assert {rel for rel in before if after[rel] != before[rel]} == AFFECTED
     assert exiftool_tags(store / PHOTO)["IPTC:By-line"] == "MOHAMAD ABAZEED"
+
+
+def test_report_names_the_distributors_and_finds_the_notice_by_them(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = carrier("text", tmp_path / "inbox")
+    [stored] = cli.json("ingest", str(source))
+    [entry] = cli.json("report", "--agency", "Getty Images")["notices"]
+    assert (entry["id"], entry["agency"], entry["distributors"]) == (
+        stored["id"], "AFP", ["Getty Images"],
+    )  # fmt: skip
+    assert cli.json("report", "--agency", "Reuters")["notices"] == []

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wirefix import __version__, cases
+from wirefix.agencies import same_agency
 from wirefix.match import MatchConfig
 from wirefix.model import Candidate, Notice
 from wirefix.storage import Database
@@ -74,7 +75,9 @@ def build(
             continue
         if flt.since and received_at < flt.since:
             continue
-        if flt.agency and (notice.agency or "").casefold() != flt.agency.casefold():
+        # The originator or any distributor: "--agency 'Getty Images'" finds AFP's notices
+        # about photos Getty carried too.
+        if flt.agency and not any(same_agency(flt.agency, a) for a in notice.agencies):
             continue
         candidates = db.candidates(notice_id)
         matched = {"auto": 0, "review": 0, "no": 0}
@@ -101,6 +104,7 @@ def build(
         entry = {
             "id": notice_id,
             "agency": notice.agency,
+            "distributors": notice.distributors,
             "kind": notice.kind,
             "status": notice.status,
             "state": _state(
