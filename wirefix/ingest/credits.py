@@ -31,10 +31,17 @@ _CHAIN = re.compile(
 )
 _SHOULD_READ = re.compile(
     r"(?:photo\s+)?credit\b[^.()\n]{0,30}?\bshould\s+(?:read|be)\s*:?\s*(?P<credit>[^()\n]{3,160}?)"
-    r"\s*(?:\)|$|\n|\.(?:\s|$)|,\s+(?:not|instead\s+of|rather\s+than)\b)",
+    r"\s*(?:\)|$|\n|\.(?:\s|$)|,?\s+(?:not|instead\s+of|rather\s+than)\b)",
     re.I,
 )
+# "X/WANA (West Asia News Agency) via REUTERS": an agency's name spelled out before "via".
+_EXPANSION_BEFORE_VIA = re.compile(r"(?<=\w)\s*\((?=[A-Z])[^()\n]{3,50}\)(?=\s+v[ií]a\s)")
+# "(Ayşegül Yıldırım Özdemir - Anadolu Ajansı)", "(تصوير: محمود أبو الريش - الأناضول)".
+_DASH_CREDIT = re.compile(
+    r"\((?:[^():\n]{1,20}:\s*)?(?P<name>[^()\n\-–]{3,60}?)\s+[-–]\s+(?P<agency>[^()\n]{2,40})\)"
+)
 _VIA = re.compile(r"(?:^|\s+)v[ií]a\s+", re.I)
+_WRONG_AFTER = re.compile(r",?\s+(?:instead\s+of|not|rather\s+than|y\s+no|et\s+non|statt)\s+", re.I)
 # What stands before a credit's name: "Photo by", "Foto de", "Photo:", "Bild:", "Credit:".
 _LEAD_IN = re.compile(
     r"^\(?\s*(?:(?:photo|photos|picture|image|foto|fotos|bild|credit|crédit|crédito|byline)"
@@ -104,8 +111,8 @@ def _edge_words(segment: str, first: bool) -> list[str]:
         if not (word[:1].isupper() or word[:1].isdigit()) or (
             word.endswith((".", "!", "?")) and not initial
         ):
-            if not first and word[:1].isupper() and not picked:
-                picked.append(word.rstrip(".!?"))
+            if not first and word[:1].isupper():
+                picked.append(word.rstrip(".!?"))  # "Zhang Yuwei. We apologize": its last word
             break
         if not first and picked and len(word) > 1 and word.isupper() != picked[0].isupper():
             break  # "Ahmed Jadallah TPX IMAGES OF THE DAY": the name ends where the case does
@@ -183,7 +190,7 @@ def credit_names(credit: str) -> list[str]:
 
 def chains(text: str) -> list[CreditChain]:
     """Every credit chain in `text`: "should read" credits first, then in the order written."""
-    text = text[:100_000]
+    text = _EXPANSION_BEFORE_VIA.sub("", text[:100_000])
     found: list[CreditChain] = []
     taken: list[tuple[int, int]] = []
     for m in _SHOULD_READ.finditer(text):
@@ -198,7 +205,10 @@ def chains(text: str) -> list[CreditChain]:
     for m in _CHAIN.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        chain = _parse(m.group("chain"), m.start())
+        # "should read Xinhua/Zhang Yuwei instead of Xinhua/Zhang Yuewei": the wrong credit
+        # after "instead of" is not one the photo carries.
+        raw = _WRONG_AFTER.split(m.group("chain"), maxsplit=1)[0]
+        chain = _parse(raw, m.start())
         if chain:
             found.append(chain)
     for m in _SPACED.finditer(text):
@@ -206,6 +216,12 @@ def chains(text: str) -> list[CreditChain]:
         if agency:
             found.append(CreditChain(raw=m.group(0).strip(), photographers=[nfc(m.group("name"))],
                                      agencies=[agency], start=m.start()))  # fmt: skip
+    for m in _DASH_CREDIT.finditer(text):
+        agency = agency_name(m.group("agency"))
+        name = " ".join(m.group("name").split())
+        if agency and not agency_name(name):
+            found.append(CreditChain(raw=m.group(0), photographers=[nfc(name)], agencies=[agency],
+                                     start=m.start()))  # fmt: skip
     for m in _CJK_REPORTER.finditer(text):
         agency = _CJK_AGENCIES.get(m.group("agency") or "") or (
             "Xinhua" if "新华社" in text or "新華社" in text else None

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from wirefix.agencies import agencies_in
 from wirefix.ingest import facts
 from wirefix.ingest.credits import Credits, agency_name, credit_names
-from wirefix.model import Correction, Notice, Reading, nfc
+from wirefix.model import Correction, Event, Notice, Reading, nfc
 
 
 @dataclass(frozen=True)
@@ -242,5 +242,39 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
         credit_line=credit_line or notice.credit_line,
         corrections=corrections,
         photographer=photographer,
+        identifiers=_identifiers_in(notice.text, notice.identifiers),
+        event=_event_after(notice.event, corrections),
     )
 
+
+# Identifiers any notice may carry, whoever's reading won: an AFP photo number, a Getty id
+# ("Editorial #: 1923456780", "Asset ID"), a Reuters USN. Their shapes are unmistakable.
+_IDS = (
+    ("afp_id", re.compile(r"\b000_[A-Z0-9]{5,12}\b")),
+    ("getty_id", re.compile(
+        r"\b(?:Asset\s*ID|(?:Getty\s+Images\s+)?(?:Editorial|Creative)\s*(?:#|No\.?|ID))"
+        r"\s*[:#]?\s*(\d{6,12})\b", re.I)),
+    ("usn", re.compile(r"\b(?=[A-Z0-9]*\d)RC[A-Z0-9]{10}\b")),
+)  # fmt: skip
+
+
+def _identifiers_in(text: str, ids: dict[str, str]) -> dict[str, str]:
+    found = dict(ids)
+    for key, pattern in _IDS:
+        for m in pattern.finditer(text):
+            value = m.group(1) if pattern.groups else m.group(0)
+            if value not in found.values():
+                n = sum(1 for k in found if k == key or k.startswith(key + "_"))
+                found[key if n == 0 else f"{key}_{n + 1}"] = value
+    return found
+
+
+def _event_after(event: Event, corrections: list[Correction]) -> Event:
+    """A date correction says when the photo was taken: its right value is the event date (the
+    first date in the words may be the wrong one it corrects)."""
+    for c in corrections:
+        if c.field == "date":
+            right = facts.event_date(c.corrected)
+            if right:
+                return replace(event, date=right)
+    return event

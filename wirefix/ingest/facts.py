@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from wirefix.agencies import agency_name
+
 _MONTHS_EN = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?"
@@ -30,6 +32,10 @@ _MONTHS_IT = (
 _MONTHS_PT = (
     "janeiro|fevereiro|março|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
 )
+_MONTHS_TR = "Ocak|Şubat|Mart|Nisan|Mayıs|Haziran|Temmuz|Ağustos|Eylül|Ekim|Kasım|Aralık"
+_MONTHS_RU = (
+    "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+)
 _MONTHS_NL = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 )
@@ -49,6 +55,10 @@ _DATE_PATTERNS = [
         rf"\s+(?:de\s+)?(?P<y>\d{{4}})\b",
         re.I,
     ),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTHS_TR}|{_MONTHS_RU})\s+(?P<y>\d{{4}})", re.I),
+    # "2024년 5월 18일", Yonhap's "2024.5.18"
+    re.compile(r"(?P<y>\d{4})\s*년\s*(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"),
+    re.compile(r"(?<![\d.])(?P<y>20\d{2}|19\d{2})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})(?![\d.]\d)"),
     # "2023年2月20日"
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
     # Day first, as in Europe: "06.03.2025," (dpa), "10/11/2025.-" (EFE), "dated 07/07/16" (PA).
@@ -78,6 +88,10 @@ _MONTH_NUMBER = {
                 "setembro", "outubro", "novembro", "dezembro"),
     **_numbered("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
                 "september", "oktober", "november", "december"),
+    **_numbered("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos",
+                "eylül", "ekim", "kasım", "aralık"),
+    **_numbered("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                "сентября", "октября", "ноября", "декабря"),
     "jänner": 1, "marco": 3,
 }  # fmt: skip
 
@@ -109,7 +123,7 @@ def _absolute(m: re.Match[str]) -> date | None:
 _NOT_TAKEN = re.compile(
     r"(?:released|issued|issue\s+date|distributed|published|transmitted|sent|provided|supplied|"
     r"publicad[ao]|difundid[ao]|veröffentlicht|diffusée?|transmise?)"
-    r"\b[^.\n]{0,40}$",
+    r"\b[^.\n]{0,80}$",
     re.I,
 )
 
@@ -161,7 +175,7 @@ def event_date(text: str, sent_at: str | None = None) -> str | None:
     released = False
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
-            if _NOT_TAKEN.search(text[max(0, m.start() - 60) : m.start()]) or _dates_the_notice(
+            if _NOT_TAKEN.search(text[max(0, m.start() - 100) : m.start()]) or _dates_the_notice(
                 text, m
             ):
                 released = True
@@ -264,7 +278,10 @@ _CITY_OF = re.compile(
 )
 # A country may be written with dots ("U.S.", "Calif.").
 _COUNTRY = r"[A-ZÀ-Ý][\w'’.\-]*(?:[ \-][A-ZÀ-Ý][\w'’.\-]*){0,3}"
-_PLACE_PREPOSITION = r"(?:in|near|outside|at|à|en|em|dans|bei|nahe|no|na)"
+_PLACE_PREPOSITION = (
+    # Not "at" nor "outside": "at Headingley", "outside St Mary's Church" name a place in a city.
+    r"(?:in|near|à|en|em|dans|bei|nahe|no|na|près\s+de|cerca\s+de|vicino\s+a|perto\s+de)"
+)
 _CITY_COUNTRY = re.compile(
     rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME}),\s+(?P<country>{_COUNTRY})(?=[\s,.;)]|$)"
 )
@@ -282,13 +299,15 @@ _NOT_PLACES = {
     "AFP", "Reuters", "Getty", "Getty Images", "EPA", "AP", "Photo", "Foto", "English", "French",
 }  # fmt: skip
 _DATELINE = re.compile(
-    rf"^[ \t]*(?P<city>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}})(?:,\s+(?P<country>{_NAME})\s*[-–—(,]|"
-    rf"\s+\((?P<paren>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{2,}})\)(?=[,.\s]))|"
+    rf"^[ \t]*(?P<city>[A-ZÀ-ÝĀ-Ž][A-ZÀ-ÝĀ-Ž'\- ]{{2,}})(?:,\s+(?P<country>{_NAME})\s*[-–—(,]|"
+    rf"\s+\((?P<paren>[A-ZÀ-Ý][A-ZÀ-Ý'\- ]{{1,}})\)(?=[,.\s])|,(?=\s+\d))|"
     # "DEN HAAG - Demonstranten ...": a city in capitals alone, then the caption.
     rf"^[ \t]*(?P<alone>[A-ZÀ-Ý][A-ZÀ-Ý'\-]+(?: [A-ZÀ-Ý][A-ZÀ-Ý'\-]+){{0,2}})"
     rf"\s+[-–—]\s+(?=[A-ZÀ-Ý])",
     re.M,
 )
+# Yonhap: "(광주=연합뉴스) 정다운 기자 = ..."
+_KOREAN_DATELINE = re.compile(r"\((?P<city>[^=()\s]{1,10})=연합뉴스\)")
 # dpa: "06.03.2025, Sachsen, Leipzig: Besucher ...", "18.09.2025, Hamburg: ..."
 _DPA_DATELINE = re.compile(
     rf"^[ \t]*\d{{1,2}}\.\d{{1,2}}\.\d{{4}},\s+(?:(?P<region>{_NAME}),\s+)?(?P<city>{_NAME}):",
@@ -327,7 +346,7 @@ COUNTRIES = {
 }  # fmt: skip
 _COUNTRY_WORDS = re.compile(
     r"\b(?:" + "|".join(re.escape(w) for w in sorted({*_DEMONYMS, *COUNTRIES}, key=len,
-                                                      reverse=True)) + r")(?![\w'’])",
+                                                      reverse=True)) + r")(?![\w])(?!['’][a-rt-z])",
     re.I,
 )  # fmt: skip
 _COUNTRY_KEYS = {c.casefold(): c for c in COUNTRIES}
@@ -372,12 +391,18 @@ def event_place(text: str) -> tuple[str | None, str | None]:
     if m:
         country = _DEMONYMS.get(m.group("demonym") or "") or _country_named(text)
         return m.group("city"), country
-    m = _DATELINE.search(text)
-    if m and not _NOT_DATELINE.search(m.group("alone") or ""):
+    for m in _DATELINE.finditer(text):
+        head = m.group("alone") or m.group("city") or ""
+        if _NOT_DATELINE.search(head) or agency_name(head.split()[0] if head.split() else ""):
+            continue  # "AA FOTO - DÜZELTME", "GETTY IMAGES EDITORIAL - ...": a heading
         if m.group("alone"):
             return m.group("alone").strip(), _country_named(text)
-        country = m.group("country") or (m.group("paren") or "").title() or None
-        return m.group("city").strip().title(), country
+        paren = m.group("paren") or ""
+        country = m.group("country") or (None if agency_name(paren) else paren.title() or None)
+        return _title(m.group("city").strip()), country
+    m = _KOREAN_DATELINE.search(text)
+    if m:
+        return m.group("city"), _country_named(text)
     m = _DPA_DATELINE.search(text)
     if m:
         return m.group("city"), _country_named(text)
@@ -393,34 +418,46 @@ def event_place(text: str) -> tuple[str | None, str | None]:
         city = m.group("city") or m.group("city_it")
         if city not in _NOT_PLACES:
             return city, _country_named(text)
-    city = _city_before_date(text)
-    if city:
-        return city, _country_named(text)
+    before = _city_before_date(text)
+    if before:
+        return before[0], before[1] or _country_named(text)
     return None, _country_last_named(text)
 
 
-_BEFORE_DATE = re.compile(rf"(?P<city>{_NAME}),\s+(?:(?:el|le|il|on|the|em|op)\s+)?$")
+_BEFORE_DATE = re.compile(
+    rf"(?P<city>{_NAME}),\s+(?:(?P<country>{_NAME}),\s+)?(?:(?:el|le|il|on|the|em|op)\s+)?$"
+)
 
 
-def _city_before_date(text: str) -> str | None:
+def _city_before_date(text: str) -> tuple[str, str | None] | None:
     """ "... de Santiago, el 21 de septiembre de 2025", "a Bari,\n8 maggio 2025": the place a
     caption names right before its date."""
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
-            before = _BEFORE_DATE.search(text[max(0, m.start() - 60) : m.start()])
-            if before and before.group("city") not in _NOT_PLACES and not is_country(
-                before.group("city")
-            ):
-                return before.group("city")
+            before = _BEFORE_DATE.search(text[max(0, m.start() - 80) : m.start()])
+            if before:
+                city, country = before.group("city"), before.group("country")
+                if country and not is_country(country):
+                    city, country = country, None  # "de Matosinhos, Porto, 9 de abril"
+                if city not in _NOT_PLACES and not is_country(city):
+                    return city, country
             break
     return None
 
 
 # Capitalised first words of a notice that are its heading, not a dateline's city.
 _NOT_DATELINE = re.compile(
+    r"FOTO|PHOTO|PICTURE|IMAGES|EDITORIAL|MEDIA|DESK|SERVICE|DÜZELTME|INTREKKING|ANULACI|"
     r"CORR|RECTIF|RETTIF|BERICHT|KILL|ELIMIN|REFILE|ADVISORY|NOTE|ATTENTION|ACHTUNG|ATENCI|"
     r"ATTENZ|UPDATE|URGENT|WARNING|AVISO|AVVISO|\b(?:AFP|AP|REUTERS|EPA|ANSA|LUSA|ANP|DPA)\b"
 )
+
+
+def _title(name: str) -> str:
+    """ "GAZİANTEP" -> "Gaziantep", "SAINT-ÉTIENNE" -> "Saint-Étienne" (str.title() would leave
+    the combining dot of a lower-cased Turkish İ)."""
+    words = re.sub(r"[^\W\d_]+", lambda m: m.group(0)[0] + m.group(0)[1:].lower(), name)
+    return words.replace("i\u0307", "i")
 
 
 def _last_words(part: str) -> str:

@@ -120,20 +120,37 @@ def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
     para_start = 0 if para_start < 0 else para_start + 2
     caption = text[para_start:boiler_start]
     end_m = _BOILERPLATE_END.search(text, boiler_start)
-    end = end_m.end() if end_m else len(text)
+    para_end = text.find("\n\n", boiler_start)
+    # Without AFP's usual last sentence, the boilerplate's paragraph ends it.
+    end = end_m.end() if end_m else para_end if para_end >= 0 else len(text)
     credit = _CREDIT_AFTER.match(text, end)
     if credit:  # "(Photo credit should read X/AFP/Getty Images)": the notice's last words
         end = credit.end()
-    if len(_CORRECTION_PREFIX.sub("", caption).split()) < 6:
+    if not _reads_like_caption(_CORRECTION_PREFIX.sub("", caption)):
         # The boilerplate came first, as its own paragraph ("AFP PHOTO - CORRECTION" above it):
         # the caption is the paragraph after it.
         for m in re.finditer(r"(?:^|\n\s*\n)(?P<para>.+?)(?=\n\s*\n|\Z)", text[end:], re.S):
             para = "\n".join(
                 line for line in m.group("para").splitlines() if not _ID_LINE.match(line)
             )
+            para = _CAPTION_LABEL.sub("", para)
             if len(para.split()) >= 6:
                 return para, text[para_start : end + m.end()]
     return caption, text[para_start:end]
+
+
+# "LÉGENDE CORRIGÉE :", "PIE DE FOTO CORREGIDO:", "Corrected caption:" above the caption.
+_CAPTION_LABEL = re.compile(
+    r"^\s*(?:LÉGENDE\s+CORRIGÉE|PIE\s+DE\s+FOTO\s+CORREGIDO|CORRECTED\s+CAPTION|"
+    r"(?:ORIGINAL|NEW)\s+CAPTION|CAPTION)\s*:\s*",
+    re.I,
+)
+
+
+def _reads_like_caption(text: str) -> bool:
+    """A caption has words of its own, not only a heading's capitals, slugs and numbers."""
+    lower = [w for w in text.split() if w[:1].islower()]
+    return len(lower) >= 4 or (len(text.split()) >= 6 and bool(facts.event_date(text)))
 
 
 _ID_LINE = re.compile(r"^\s*(?:AFP\s+(?:ref|photo)\s*:?\s*)?000_[A-Z0-9]{5,12}\s*$|^\s*$", re.I)

@@ -23,12 +23,17 @@ _FIELD_WORDS = [
     (
         re.compile(
             r"photographer|byline|by-line|name|spelling|\bnom\b|nombre|fot[oó]grafo|Fotograf|"
-            r"fotograaf|firmat|署名|摄影|記者|사진기자",
+            r"fotograaf|firmat|署名|摄影|記者|사진기자|촬영기자|fotoğrafçı|фотограф",
             re.I,
         ),
         "byline",
     ),
-    (re.compile(r"\bdate\b|\bday\b|fecha", re.I), "date"),
+    (
+        re.compile(
+            r"\bdate\b|\bday\b|fecha|\bDatum\b|\bdata\b|tarih|\bdatum\b|日付|날짜|дата", re.I
+        ),
+        "date",
+    ),
     (
         re.compile(
             r"\bcity\b|location|dateline|\bville\b|ciudad|place\s*name|plaatsnaam|località|"
@@ -39,7 +44,14 @@ _FIELD_WORDS = [
     ),
     (re.compile(r"country|\bpays\b|\bpaís\b", re.I), "country"),
     (re.compile(r"headline|titre|titular", re.I), "headline"),
-    (re.compile(r"caption|légende|leyenda|pie de foto|description", re.I), "caption"),
+    (
+        re.compile(
+            r"caption|légende|leyenda|pie de foto|description|写真説明|キャプション|说明|說明|"
+            r"Bildtext|Bildunterschrift|didascalia|legenda|bijschrift|altyazı|подпись|사진 설명",
+            re.I,
+        ),
+        "caption",
+    ),
 ]
 
 
@@ -71,6 +83,18 @@ _CORRECTS_FROM_TO = re.compile(
     r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bFROM\s+(?P<b>[^\n;]{1,120}?)\s+TO\s+"
     r"(?P<a>[^\n;]{1,120}?)(?=[;,)]\s|\.\s+(?!\d)|[.;,)]?$|\n|\s[-–—]\s)",
     re.M,
+)
+# "CORRECTS DATE TO TUESDAY, OCT. 8, 2024, NOT MONDAY, OCT. 7, 2024 -" (AP).
+_CORRECTS_TO_NOT = re.compile(
+    r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bTO\s+(?P<a>[^\n;]{1,120}?),?\s+NOT\s+"
+    r"(?P<b>[^\n;]{1,120}?)(?=\s[-–—]\s|\.?\s*$|\n)",
+    re.M,
+)
+# "Refiled to correct the spelling of the photographer's name to X from Y." (Reuters)
+_CORRECT_TO_FROM_WORDS = re.compile(
+    r"\bcorrect(?:s|ed|ing)?\s+(?:the\s+)?(?P<what>[\w' ]{0,60}?)\s+to\s+(?P<a>[^\n;]{1,120}?)\s+"
+    r"from\s+(?P<b>[^\n;]{1,120}?)(?=[.;]\s|[.;]?$|\n)",
+    re.I | re.M,
 )
 # "CORRECTS X TO Y" (AFP and AP caption prefixes; the erroneous value comes first).
 _CORRECTS_X_TO_Y = re.compile(
@@ -132,8 +156,11 @@ _BARE_INSTEAD_OF = re.compile(
 )
 # "Richtig ist: X (nicht: Y)", "CORRECTED DATE: 14 March 2025 (NOT 13 March 2025)".
 _NOT_IN_PARENS = re.compile(
-    r"(?P<what>\b(?:richtig|korrekt|correct(?:ed|o|e|a)?|corrett[oa]|juist)\b[\w' ]{0,30}?)\s*:\s*"
-    r"(?P<a>[^()\n:]{1,80}?)\s*\(\s*" + _NEGATION + r"\s*:?\s*(?P<b>[^()\n]{1,80}?)\s*\)",
+    r"(?P<what>\b(?:richtig|korrekt|correct(?:ed|o|e|a)?|corrett[oa]|juist|heißen|lauten|read)\b"
+    r"[\w' ]{0,30}?)\s*:\s*(?P<a>[^()\n:]{1,80}?)\s*\(\s*(?:"
+    + _NEGATION
+    + r"|statt|anstatt|instead\s+of|au\s+lieu\s+de|en\s+lugar\s+de|invece\s+di|in\s+plaats\s+van)"
+    r"\s*:?\s*(?P<b>[^()\n]{1,80}?)\s*\)",
     re.I,
 )
 # "la località corretta è BARI e non BRINDISI", "the correct name is X and not Y".
@@ -147,7 +174,8 @@ _IS_AND_NOT = re.compile(
 )
 # "onde se lê "Porto" deve ler-se "Matosinhos"", "where it reads X, it should read Y".
 _WHERE_IT_READS = re.compile(
-    r"(?:where\s+it\s+(?:reads|says)|onde\s+se\s+lê|donde\s+dice|là\s+où\s+(?:on\s+lit|il\s+est\s+"
+    r"(?:where\s+it\s+(?:reads|says|said)|onde\s+se\s+lê|donde\s+dec[ií]a|donde\s+dice|donde\s+pone|"
+    r"là\s+où\s+(?:on\s+lit|il\s+est\s+"
     r"écrit)|wo\s+(?:es\s+heißt|steht)|waar\s+staat|dove\s+si\s+legge)\s*:?\s*"
     + _VALUE.format("b")
     + r"\s*,?\s*(?:(?:it\s+)?should\s+read|deve\s+ler-se|debe\s+(?:decir|leerse)|il\s+faut\s+lire|"
@@ -158,6 +186,24 @@ _WHERE_IT_READS = re.compile(
 _CJK_WRONG_SHOULD_BE = re.compile(
     r"[“\"「](?P<b>[^”\"」]{1,40})[”\"」]\s*(?:有误|错误|有錯|錯誤)[，,]?\s*(?:应为|应是|应该是|更正为|應為)"
     r"\s*[“\"「](?P<a>[^”\"」]{1,40})[”\"」]"
+)
+# "taken in ISTANBUL and not in ANKARA": the place it was, and the one it was said to be.
+_IN_NOT_IN = re.compile(
+    r"\b(?:in|at)\s+"
+    + _VALUE.format("a")
+    + r"\s+(?:and\s+)?not\s+(?:in|at)\s+"
+    + _VALUE.format("b")
+)
+# Turkish: tarih "12 Mart 2024" yerine "13 Mart 2024" ("instead of" follows the wrong value).
+_TR_YERINE = re.compile(
+    r"[\"“'‘](?P<b>[^\"”'’\n]{1,80})[\"”'’]\s+yerine\s+[\"“'‘](?P<a>[^\"”'’\n]{1,80})[\"”'’]"
+)
+# Japanese: 「頭を下げる王毅大使」とあるのは「すぐに着席する王毅大使」の誤り (A is an error for B).
+_JA_ERROR_FOR = re.compile(r"「(?P<b>[^」]{1,60})」\s*とあるのは\s*「(?P<a>[^」]{1,60})」\s*の誤り")
+# Korean: '정다은'에서 '정다운'으로 바로잡습니다 ("from X to Y we correct").
+_KO_FROM_TO = re.compile(
+    r"['‘\"](?P<b>[^'’\"\n]{1,40})['’\"]\s*에서\s*['‘\"](?P<a>[^'’\"\n]{1,40})['’\"]\s*(?:으로|로)\s*"
+    r"(?:바로잡|정정|수정)"
 )
 # Getty: "The person previously misidentified as Noemi Okafor is Naomi Okafor-Reyes."
 _MISIDENTIFIED = re.compile(
@@ -181,13 +227,14 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
         if any(s <= span[0] < e for s, e in spans):
             return
         bad, good = clean(bad), clean(good)
+        good = _aligned(good, bad)
         if bad and good and bad.casefold() != good.casefold():
             found.append(Correction(field=field, erroneous=bad, corrected=good))
             spans.append(span)
 
     for m in _INSTEAD_OF.finditer(text):
         add("other", m.group("b"), m.group("a"), m.span())
-    for pattern in (_CORRECTS_TO_FROM, _CORRECTS_FROM_TO):
+    for pattern in (_CORRECTS_TO_FROM, _CORRECTS_FROM_TO, _CORRECTS_TO_NOT, _CORRECT_TO_FROM_WORDS):
         for m in pattern.finditer(text):
             add(field_from_words(m.group("what")), m.group("b"), m.group("a"), m.span())
     for m in _CORRECTS_X_TO_Y.finditer(text):
@@ -205,6 +252,12 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
         add(field_from_words(what), m.group("b"), m.group("a"), m.span())
     for m in _MISIDENTIFIED.finditer(text):
         add("caption", _val(m, "b"), _val(m, "a"), m.span())
+    for m in _IN_NOT_IN.finditer(text):
+        add("city", _val(m, "b"), _val(m, "a"), m.span())
+    for pattern in (_TR_YERINE, _JA_ERROR_FOR, _KO_FROM_TO):
+        for m in pattern.finditer(text):
+            what = text[max(0, m.start() - 40) : m.start()]
+            add(field_from_words(what), m.group("b"), m.group("a"), m.span())
     half: list[str] = []
     for what, good, bad, span in _should_read(text):
         if bad:
@@ -216,6 +269,17 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
     for m in _IS_AND_NOT.finditer(text):
         add(field_from_words(m.group("what")), _val(m, "b"), _val(m, "a"), m.span())
     return [_whole_dates(c, text) for c in found], [h for h in half if h]
+
+
+def _aligned(good: str, bad: str) -> str:
+    """ "Oberbürgermeisterin Annegret Schäfer-Kühn" for "Annegret Schäfer-Kuhn": the right value
+    without the words in front of it that the wrong one does not have (a title, "the")."""
+    g, b = good.split(), bad.split()
+    if len(g) > len(b) >= 1 and g[-len(b)][:1].casefold() == b[0][:1].casefold():
+        tail = g[-len(b) :]
+        if tail[0].casefold() == b[0].casefold() or len(b) > 1:
+            return " ".join(tail)
+    return good
 
 
 def _val(m: re.Match[str], name: str) -> str:

@@ -22,13 +22,17 @@ _KILL = re.compile(
     r"nicht mehr (?:zu )?verwenden|zurückgezogen|Sperrfrist|Sperrvermerk|"
     r"non (?:più )?utilizzar\w*|non deve più essere utilizzat\w|ritirat[ao]|"
     r"não (?:deve|pode) (?:mais )?ser (?:usad|utilizad)\w|foi retirad[ao]|"
-    r"niet meer (?:te )?gebruiken|ingetrokken)\b"
-    r"|撤回|撤销|停止使用|请勿使用|不再使用|使用しないで|사용하지",
+    r"niet meer (?:te )?gebruiken|ingetrokken|ANULACI[ÓO]N|anulada|se ruega eliminar|"
+    r"kullanmayınız|kullanılmamalı|kaldırılmıştır|iptal edilmiştir|"
+    r"отозван\w*|не использовать|просим удалить|ОТЗЫВ)\b"
+    r"|撤回|撤销|停止使用|请勿使用|不再使用|使用しないで|配信を取り消|사용하지|삭제해"
+    r"|حذف إلزامي|عدم استخدام",
     re.I,
 )
 _CORRECTION = re.compile(
     r"\bCORRECT(?:ION|S|ED|ING)\b|\bREFILE\b|\bRECTIFICATI|\bKORREKTUR\b|\bBerichtigung\b|"
     r"\bRETTIFICA\b|\bCORREZIONE\b|\bCORRE(?:Ç|CÇ|C)ÃO\b|\bCORRECTIE\b|\bRECTIFICATIE\b|"
+    r"\bDÜZELTME\b|\bDüzeltme\b|ИСПРАВЛЕНИЕ|Исправление|تصحيح|\bCORRECTIF\b|"
     r"更正|订正|訂正|정정",
     re.I,
 )
@@ -53,8 +57,8 @@ _AGENCIES = [
     ("Xinhua", re.compile(r"\bXinhua\b|新华社|新華社", re.I)),
     ("Kyodo", re.compile(r"\bKyodo\b|共同通信|共同社", re.I)),
     ("Yonhap", re.compile(r"\bYonhap\b|연합뉴스", re.I)),
-    ("Anadolu", re.compile(r"\bAnadolu\b")),
-    ("TASS", re.compile(r"\bTASS\b")),
+    ("Anadolu", re.compile(r"\bAnadolu\b|\bAA FOTO\b|الأناضول")),
+    ("TASS", re.compile(r"\bTASS\b|ТАСС")),
 ]
 
 
