@@ -30,6 +30,7 @@ from wirefix.rewrite import (
     discard_quick,
     finish,
     fsync_all,
+    look,
     quick_finish,
     quick_stage,
     read_batch,
@@ -356,7 +357,13 @@ def _full_way(
     outcomes: dict[int, FileOutcome],
     ready: list[tuple[int, Candidate, EditPlan, Prepared]],
 ) -> None:
-    """ExifTool's full read of each file before (the plan) and after (every tag compared)."""
+    """ExifTool's full read of each file before (the plan) and after (every tag compared).
+    Each file is looked at (`look`) before ExifTool reads it, so that the rename can prove the
+    file still holds the bytes the plan was made from."""
+    seen: dict[int, tuple[os.stat_result, bool]] = {}
+    for i, candidate in todo:
+        with contextlib.suppress(OSError):  # a file that is gone fails in the read
+            seen[i] = look(Path(candidate.file.path))
     try:
         records = read_batch(exiftool, [c.file.path for _, c in todo])
     except ExifToolError as exc:
@@ -375,7 +382,7 @@ def _full_way(
         if dry_run:
             outcomes[i] = FileOutcome(candidate, "planned", plan)
             continue
-        s = stage(plan, record, exiftool, backups)
+        s = stage(plan, record, exiftool, backups, seen.get(i))
         if isinstance(s, RewriteResult):  # refused: file untouched
             outcomes[i] = FileOutcome(candidate, "failed", plan, s, None, s.error)
         else:
@@ -421,7 +428,7 @@ def _commit_batch(
     settled: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
     dropped: list[int] = []
     for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
-        journal.crash_point("journaled")
+        journal.crash_point("journaled", str(prepared.path))
         result = commit(prepared)
         journal.crash_point("replaced")
         if result.outcome == "ok":
