@@ -256,7 +256,13 @@ def remediate_one(
     path = candidate.file.path
     refused = outside_roots(path, roots)
     if refused:
-        return FileOutcome(candidate, "failed", message=refused)
+        outcome = _refused(candidate, refused)
+        assert outcome.result is not None
+        outcome.result.action = "kill"
+        if not opts.dry_run:
+            root, rel = candidate.file.root, candidate.file.rel_path
+            outcome.audit_seq, _ = audit.record(db, ctx, outcome.result, root, rel)
+        return outcome
     lock = contextlib.nullcontext() if opts.dry_run else file_lock(path, backups.root / ".locks")
     with lock:
         if not opts.dry_run:
@@ -286,8 +292,8 @@ def remediate_batch(
     todo: list[tuple[int, Candidate]] = []
     for i, candidate in enumerate(candidates):
         refused = outside_roots(candidate.file.path, roots)
-        if refused:
-            outcomes[i] = FileOutcome(candidate, "failed", message=refused)
+        if refused:  # logged with the batch's other failures
+            outcomes[i] = _refused(candidate, refused)
         else:
             todo.append((i, candidate))
     with contextlib.ExitStack() as locks:
@@ -296,8 +302,27 @@ def remediate_batch(
             for path in paths:
                 locks.enter_context(file_lock(path, backups.root / ".locks"))
             remove_orphans_of([Path(p) for p in paths])
-        outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts))
+        outcomes = _rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts, outcomes)
     return [outcomes[i] for i in range(len(candidates))]
+
+
+def _refused(candidate: Candidate, message: str, plan: EditPlan | None = None) -> FileOutcome:
+    """A file failed before anything was written (refused path, unreadable file): it gets its
+    `failed` audit entry like any other failure."""
+    result = RewriteResult(
+        path=candidate.file.path,
+        action="rewrite",
+        outcome="failed",
+        changes=list(plan.writes) if plan else [],
+        sha256_before=None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        error=message,
+        notes=list(plan.notes) if plan else [],
+    )
+    return FileOutcome(candidate, "failed", plan, result, message=message)
 
 
 def lock_order(path: str) -> str:
@@ -312,10 +337,12 @@ def _rewrite_batch(
     backups: BackupStore,
     ctx: audit.AuditContext,
     opts: ApplyOptions,
+    known: dict[int, FileOutcome] | None = None,
 ) -> dict[int, FileOutcome]:
+    """`known`: the batch's files already refused, logged with the others."""
     dry_run = opts.dry_run
     fast = not (opts.dry_run or opts.full_verify)
-    outcomes: dict[int, FileOutcome] = {}
+    outcomes: dict[int, FileOutcome] = dict(known or {})
     ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
     quick: list[tuple[int, Candidate, Quick]] = []
     slow: list[tuple[int, Candidate]] = []
@@ -367,14 +394,16 @@ def _full_way(
     try:
         records = read_batch(exiftool, [c.file.path for _, c in todo])
     except ExifToolError as exc:
-        outcomes.update({i: FileOutcome(c, "failed", message=str(exc)) for i, c in todo})
+        for i, c in todo:
+            named = str(exc) if c.file.path in str(exc) else f"{c.file.path}: {exc}"
+            outcomes[i] = _refused(c, named)
         return
     staged: list[tuple[int, Candidate, EditPlan, Staged]] = []
     for (i, candidate), record in zip(todo, records, strict=True):
         try:
             plan = make_plan(notice, record)
         except PlanError as exc:
-            outcomes[i] = FileOutcome(candidate, "failed", message=str(exc))
+            outcomes[i] = _refused(candidate, str(exc))
             continue
         if plan.is_empty:
             outcomes[i] = FileOutcome(candidate, "already-correct", plan, message="already correct")
