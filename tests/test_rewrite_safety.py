@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -184,3 +185,27 @@ def test_apply_refuses_a_photo_swapped_for_a_symlink_out_of_the_store(
     assert refused["status"] == "failed" and "symbolic link" in refused["message"]
     assert sha(outside) == digest and target.is_symlink()
     assert {f["status"] for f in done["files"] if f["path"] != str(target)} == {"changed"}
+
+
+def test_a_path_refused_for_a_line_break_gets_its_failed_audit_entry(cli, store: Path) -> None:
+    notice = cli.json("ingest", str(SAMPLES / "notices" / "afp-daraa-correction.txt"))[0]["id"]
+    planted = store / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP\n-all=\ncopy.jpg"
+    shutil.copy(DARAA, planted)
+    digest = sha(planted)
+    cli("scan", str(store))
+    cli("match", str(notice))
+    proc = cli("apply", str(notice), "--yes", "--json", check=1)
+    done = json.loads(proc.stdout)
+    refused = next(f for f in done["files"] if f["path"] == str(planted))
+    assert refused["status"] == "failed" and "line break" in refused["message"]
+    assert refused["audit_seq"] is not None, "a refused file is logged like any other failure"
+    assert [line for line in proc.stderr.splitlines() if "line break" in line] == [
+        f"error: {refused['message']}"
+    ]
+    entries = [
+        json.loads(json.loads(x)["payload"]) for x in cli("audit", "export").stdout.splitlines()
+    ]
+    [entry] = [e for e in entries if e["path"] == str(planted)]
+    assert entry["outcome"] == "failed" and "line break" in entry["error"]
+    assert sha(planted) == digest
+    assert cli.json("audit", "verify")["ok"] is True

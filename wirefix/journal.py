@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +27,27 @@ from wirefix.storage.database import Database, JournalClaimed
 _passes: dict[str, int] = {}
 
 
-def crash_point(name: str) -> None:
-    """Fault injection for the crash tests: WIREFIX_CRASH_AT=NAME:N SIGKILLs this process the
-    N-th time it passes NAME, so a test can stop a run exactly between a file change and its
-    audit entry. Unset in production, where it costs one dict lookup."""
-    wanted = os.environ.get("WIREFIX_CRASH_AT")
-    if not wanted:
+def crash_point(name: str, path: str | None = None) -> None:
+    """Fault injection for the tests, at named points of a run. Unset in production, where it
+    costs two dict lookups.
+
+    - WIREFIX_CRASH_AT=NAME:N SIGKILLs this process the N-th time it passes NAME, so a test can
+      stop a run exactly between a file change and its audit entry;
+    - WIREFIX_HOOK_AT=NAME:N runs the command WIREFIX_HOOK_RUN (split like a shell would) the
+      N-th time this process passes NAME and waits for it, with WIREFIX_HOOK_PATH set to the
+      file at hand: another program's edit lands at an exact moment, not a timed one.
+    """
+    crash, hook = os.environ.get("WIREFIX_CRASH_AT"), os.environ.get("WIREFIX_HOOK_AT")
+    if not crash and not hook:
         return
-    point, _, count = wanted.partition(":")
-    if point == name:
-        _passes[name] = _passes.get(name, 0) + 1
-        if _passes[name] >= int(count or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+    passes = _passes[name] = _passes.get(name, 0) + 1
+    point, _, count = (crash or "").partition(":")
+    if point == name and passes >= int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+    point, _, count = (hook or "").partition(":")
+    if point == name and passes == int(count or 1):
+        env = dict(os.environ, WIREFIX_HOOK_PATH=path or "")
+        subprocess.run(shlex.split(os.environ["WIREFIX_HOOK_RUN"]), env=env, check=True)
 
 
 def owner() -> dict[str, Any]:
@@ -52,7 +63,8 @@ def _start_time(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def _alive(run: dict[str, Any]) -> bool:
+def alive(run: dict[str, Any]) -> bool:
+    """Whether the run `owner()` described may still be running (another host's always may)."""
     if run.get("host") != socket.gethostname():
         return True  # another host's run: only it (or an operator) can tell
     pid = int(run.get("pid", 0))
@@ -73,7 +85,7 @@ def reconcile(db: Database) -> list[str]:
 
     done: list[str] = []
     for jid, path, action, body in db.journal_pending():
-        if _alive(body.get("run") or {}):
+        if alive(body.get("run") or {}):
             continue
         note = "logged on recovery: the run that made this change stopped before logging it"
         try:

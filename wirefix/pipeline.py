@@ -30,6 +30,7 @@ from wirefix.rewrite import (
     discard_quick,
     finish,
     fsync_all,
+    look,
     quick_finish,
     quick_stage,
     read_batch,
@@ -251,7 +252,13 @@ def remediate_one(
     path = candidate.file.path
     refused = outside_roots(path, roots)
     if refused:
-        return FileOutcome(candidate, "failed", message=refused)
+        outcome = _refused(candidate, refused)
+        assert outcome.result is not None
+        outcome.result.action = "kill"
+        if not opts.dry_run:
+            root, rel = candidate.file.root, candidate.file.rel_path
+            outcome.audit_seq, _ = audit.record(db, ctx, outcome.result, root, rel)
+        return outcome
     lock = contextlib.nullcontext() if opts.dry_run else file_lock(path, backups.root / ".locks")
     with lock:
         if not opts.dry_run:
@@ -281,8 +288,8 @@ def remediate_batch(
     todo: list[tuple[int, Candidate]] = []
     for i, candidate in enumerate(candidates):
         refused = outside_roots(candidate.file.path, roots)
-        if refused:
-            outcomes[i] = FileOutcome(candidate, "failed", message=refused)
+        if refused:  # logged with the batch's other failures
+            outcomes[i] = _refused(candidate, refused)
         else:
             todo.append((i, candidate))
     with contextlib.ExitStack() as locks:
@@ -291,8 +298,27 @@ def remediate_batch(
             for path in paths:
                 locks.enter_context(file_lock(path, backups.root / ".locks"))
             remove_orphans_of([Path(p) for p in paths])
-        outcomes.update(_rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts))
+        outcomes = _rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts, outcomes)
     return [outcomes[i] for i in range(len(candidates))]
+
+
+def _refused(candidate: Candidate, message: str, plan: EditPlan | None = None) -> FileOutcome:
+    """A file failed before anything was written (refused path, unreadable file): it gets its
+    `failed` audit entry like any other failure."""
+    result = RewriteResult(
+        path=candidate.file.path,
+        action="rewrite",
+        outcome="failed",
+        changes=list(plan.writes) if plan else [],
+        sha256_before=None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        error=message,
+        notes=list(plan.notes) if plan else [],
+    )
+    return FileOutcome(candidate, "failed", plan, result, message=message)
 
 
 def lock_order(path: str) -> str:
@@ -307,10 +333,12 @@ def _rewrite_batch(
     backups: BackupStore,
     ctx: audit.AuditContext,
     opts: ApplyOptions,
+    known: dict[int, FileOutcome] | None = None,
 ) -> dict[int, FileOutcome]:
+    """`known`: the batch's files already refused, logged with the others."""
     dry_run = opts.dry_run
     fast = not (opts.dry_run or opts.full_verify)
-    outcomes: dict[int, FileOutcome] = {}
+    outcomes: dict[int, FileOutcome] = dict(known or {})
     ready: list[tuple[int, Candidate, EditPlan, Prepared]] = []
     quick: list[tuple[int, Candidate, Quick]] = []
     slow: list[tuple[int, Candidate]] = []
@@ -352,18 +380,26 @@ def _full_way(
     outcomes: dict[int, FileOutcome],
     ready: list[tuple[int, Candidate, EditPlan, Prepared]],
 ) -> None:
-    """ExifTool's full read of each file before (the plan) and after (every tag compared)."""
+    """ExifTool's full read of each file before (the plan) and after (every tag compared).
+    Each file is looked at (`look`) before ExifTool reads it, so that the rename can prove the
+    file still holds the bytes the plan was made from."""
+    seen: dict[int, tuple[os.stat_result, bool]] = {}
+    for i, candidate in todo:
+        with contextlib.suppress(OSError):  # a file that is gone fails in the read
+            seen[i] = look(Path(candidate.file.path))
     try:
         records = read_batch(exiftool, [c.file.path for _, c in todo])
     except ExifToolError as exc:
-        outcomes.update({i: FileOutcome(c, "failed", message=str(exc)) for i, c in todo})
+        for i, c in todo:
+            named = str(exc) if c.file.path in str(exc) else f"{c.file.path}: {exc}"
+            outcomes[i] = _refused(c, named)
         return
     staged: list[tuple[int, Candidate, EditPlan, Staged]] = []
     for (i, candidate), record in zip(todo, records, strict=True):
         try:
             plan = make_plan(notice, record)
         except PlanError as exc:
-            outcomes[i] = FileOutcome(candidate, "failed", message=str(exc))
+            outcomes[i] = _refused(candidate, str(exc))
             continue
         if plan.is_empty:
             outcomes[i] = FileOutcome(candidate, "already-correct", plan, message="already correct")
@@ -371,7 +407,7 @@ def _full_way(
         if dry_run:
             outcomes[i] = FileOutcome(candidate, "planned", plan)
             continue
-        s = stage(plan, record, exiftool, backups)
+        s = stage(plan, record, exiftool, backups, seen.get(i))
         if isinstance(s, RewriteResult):  # refused: file untouched
             outcomes[i] = FileOutcome(candidate, "failed", plan, s, None, s.error)
         else:
@@ -417,7 +453,7 @@ def _commit_batch(
     settled: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
     dropped: list[int] = []
     for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
-        journal.crash_point("journaled")
+        journal.crash_point("journaled", str(prepared.path))
         result = commit(prepared)
         journal.crash_point("replaced")
         if result.outcome == "ok":

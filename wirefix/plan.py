@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any
 
 from wirefix.captions import clean_caption, dedupe_credit_lines, has_boilerplate
@@ -62,6 +63,8 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
                 replaced = _replace_date(value, correction)
             else:
                 replaced = _replace_whole(value, correction)
+                if replaced is None:
+                    replaced = _replace_cut(value, correction, tag, notes)
             if replaced is not None:
                 new[tag], causes[tag] = replaced, correction.field
                 whole.add(tag)  # already right: a mention search would find "X" in "X-Y"
@@ -81,6 +84,7 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
             if tag in whole:
                 continue
             replaced = _replace_mention(value, correction)
+            replaced = _replace_cut_tail(replaced, value, record.get(tag), correction, tag, notes)
             if replaced is None:
                 continue
             if _rewritable(tag, value):
@@ -102,6 +106,9 @@ def make_plan(notice: Notice, record: dict[str, Any]) -> EditPlan:
             deduped = dedupe_credit_lines(value, prefer)
             if deduped != value:
                 new[tag], causes[tag] = deduped, causes.get(tag, "cleanup")
+
+    # 5. An IPTC value that is its XMP twin cut at the IIM limit follows the corrected twin.
+    _follow_twins(record, new, causes, notes)
 
     writes = [
         TagWrite(tag=tag, old=record.get(tag), new=value, field=causes[tag])
@@ -142,6 +149,164 @@ def _replace_whole(value: Any, c: Correction) -> Any:
         if any(_same(p, c.erroneous) for p in parts):
             return "; ".join(c.corrected if _same(p, c.erroneous) else p for p in parts)
     return None
+
+
+def field_limit(tag: str) -> int | None:
+    """The IIM byte limit that applies to `tag`: its own, or its IPTC twin's for the XMP and
+    EXIF tags of a field (a tool that copies IPTC into XMP copies the cut value too)."""
+    if tag in IPTC_LIMITS:
+        return IPTC_LIMITS[tag]
+    for tags in FIELD_TAGS.values():
+        if tag in tags:
+            return next((IPTC_LIMITS[t] for t in tags if t in IPTC_LIMITS), None)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def cut_forms(text: str, limit: int) -> frozenset[str]:
+    """Every way a reader may show `text` once a writer cut it to `limit` bytes: ExifTool's own
+    cut ("." for each byte of a broken character), a raw cut as ExifTool's JSON reads it ("?"
+    for each broken byte), a cut on a character boundary, U+FFFD, and Latin-1 IPTC (text cut
+    in CP-1252, or UTF-8 bytes read as CP-1252 where no charset is declared). Empty when
+    `text` fits."""
+    forms: set[str] = set()
+    for form in {nfc(text), unicodedata.normalize("NFD", text)}:
+        raw = form.encode("utf-8")
+        if len(raw) > limit:
+            cut = raw[:limit]
+            forms |= {
+                cut.decode("utf-8", "ignore"),
+                cut.decode("utf-8", "replace"),
+                fix_utf8(cut, "."),
+                fix_utf8(cut, "?"),
+                _cp1252(cut),
+            }
+        try:
+            latin = form.encode("cp1252")
+        except UnicodeEncodeError:
+            continue
+        if len(latin) > limit:
+            forms.add(_cp1252(latin[:limit]))
+    return frozenset(f for f in forms if f.strip())
+
+
+def fix_utf8(data: bytes, bad: str) -> str:
+    """`data` as UTF-8 with each byte that is not part of a valid character replaced by `bad`,
+    as ExifTool's XMP::FixUTF8 does (its write after a cut uses ".", its JSON output "?")."""
+    text = data.decode("utf-8", "surrogateescape")
+    return re.sub("[\udc80-\udcff]", bad, text)
+
+
+def _cp1252(data: bytes) -> str:
+    """ExifTool's "Latin" IPTC reading: CP-1252, its five undefined bytes as Latin-1."""
+    return "".join(
+        chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252") for b in data
+    )
+
+
+def _replace_cut(value: Any, c: Correction, tag: str, notes: list[str]) -> Any:
+    """A field tag holding the erroneous value cut at the IIM limit holds the erroneous value:
+    ExifTool cut "ZOFIA WOJCIECHOWSKA-KOWALSKA DUDŹ" to "ZOFIA WOJCIECHOWSKA-KOWALSKA DUD" when
+    it wrote IPTC By-line. The plan writes the corrected value (cut again by the housekeeping)
+    and says what it recognised."""
+    limit = field_limit(tag)
+    if limit is None:
+        return None
+    forms = cut_forms(c.erroneous, limit)
+    if not forms:
+        return None
+    items = value if isinstance(value, list) else [value]
+    held = [v for v in items if isinstance(v, str) and any(_same(v, f) for f in forms)]
+    if not held:
+        return None
+    notes.append(
+        f"{tag} holds {held[0]!r}, the erroneous {c.erroneous!r} cut at {limit} bytes; "
+        "corrected as the erroneous value"
+    )
+    fixed = [c.corrected if v in held else v for v in items]
+    return fixed if isinstance(value, list) else fixed[0]
+
+
+def _replace_cut_tail(
+    replaced: Any, value: Any, original: Any, c: Correction, tag: str, notes: list[str]
+) -> Any:
+    """A limited IPTC text cut at its limit in the middle of a mention ("... / AFP / ERIC FEFER"
+    at the end of a 2,000-byte caption): the cut mention is corrected when it keeps at least
+    half of the erroneous value (and five characters), else it is named in a note for a person.
+    Returns the new value, `replaced` when nothing was cut, or None when nothing changes."""
+    limit = IPTC_LIMITS.get(tag)
+    if limit is None or not isinstance(original, str) or not isinstance(value, str):
+        return replaced
+    size = len(original.encode("utf-8"))
+    if not limit - 3 <= size <= limit + 2:
+        return replaced
+    base = replaced if isinstance(replaced, str) else value
+    found = _cut_mention(base, c)
+    if found is None:
+        return replaced
+    start, kept = found
+    wrong = nfc(c.erroneous)
+    tail = base[start:]
+    if kept < max(5, len(wrong) / 2):
+        notes.append(
+            f"{tag} ends with {tail!r}, which may be the erroneous {c.erroneous!r} cut at "
+            f"{limit} bytes; too short to be sure, check by hand"
+        )
+        return replaced
+    notes.append(
+        f"{tag} ends with {tail!r}, the erroneous {c.erroneous!r} cut at {limit} bytes; corrected"
+    )
+    return base[:start] + c.corrected
+
+
+def _cut_mention(text: str, c: Correction) -> tuple[int, int] | None:
+    """(start, characters kept) of a cut-off start of the erroneous value that ends `text`,
+    starting a word; the cut may leave ".", "?" or U+FFFD for a broken last character."""
+    text, wrong = nfc(text), nfc(c.erroneous)
+    for kept in range(len(wrong) - 1, 0, -1):
+        prefix = wrong[:kept]
+        broken = len(wrong[kept].encode("utf-8"))
+        tails = (
+            {prefix}
+            | {prefix + mark * n for n in range(1, broken) for mark in ".?"}
+            | ({prefix + "\ufffd"} if broken > 1 else set())
+        )
+        for tail in tails:
+            start = len(text) - len(tail)
+            if (
+                start >= 0
+                and text[start:].casefold() == tail.casefold()
+                and (start == 0 or not text[start - 1].isalnum())
+                and not prefix[-1:].isspace()
+            ):
+                return start, kept
+    return None
+
+
+def _follow_twins(
+    record: dict[str, Any], new: dict[str, Any], causes: dict[str, str], notes: list[str]
+) -> None:
+    """An IPTC value that is exactly its XMP twin cut at the IIM limit (a caption or credit line
+    cut at 2,000 or 32 bytes) was copied from it: when the twin is corrected, the IPTC value
+    becomes the corrected twin, which the housekeeping cuts again. This corrects a mention that
+    the cut split, wherever it was."""
+    for tags in FIELD_TAGS.values():
+        iptc = next((t for t in tags if t in IPTC_LIMITS), None)
+        xmp = next((t for t in tags if t.startswith("XMP-")), None)
+        if iptc is None or xmp is None or xmp not in new:
+            continue
+        old_iptc, old_xmp = record.get(iptc), record.get(xmp)
+        if not isinstance(old_iptc, str) or not isinstance(old_xmp, str):
+            continue
+        limit = IPTC_LIMITS[iptc]
+        if not isinstance(new[xmp], str) or old_iptc not in cut_forms(old_xmp, limit):
+            continue
+        if new[xmp].encode("utf-8")[:limit].decode("utf-8", "ignore") != old_iptc:
+            new[iptc], causes[iptc] = new[xmp], causes[xmp]
+            notes.append(
+                f"{iptc} held {xmp} cut at {IPTC_LIMITS[iptc]} bytes; it follows the corrected "
+                f"{xmp}"
+            )
 
 
 def distinctive(c: Correction) -> bool:

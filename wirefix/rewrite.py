@@ -22,16 +22,20 @@ tools and incremental scans see the change.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import hashlib
 import os
 import re
+import socket
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wirefix import fastread, jpegdiff, jpegwrite
+from wirefix import fastread, journal, jpegdiff, jpegwrite
 from wirefix.exiftool import ExifTool, ExifToolError, check_value
 from wirefix.imagedata import ImageDataError, image_data_hash, sha256_file
 from wirefix.model import EditPlan, Notice, RewriteResult
@@ -47,10 +51,16 @@ class RewriteError(Exception):
 
 
 class BackupStore:
-    """Original bytes by sha256, written once, fsynced; `undo` restores from here."""
+    """Original bytes by sha256, written once, fsynced; `undo` restores from here.
+
+    A backup is written to `.<sha256>.<uuid>.<owner>.tmp` and renamed into place; a failed
+    write removes its temporary, and the temporaries of runs that died (`owner`: this host's
+    tag, pid and process start time) are cleared from a folder the first time a run writes
+    into it (`sweep`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._swept: set[Path] = set()
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -67,15 +77,100 @@ class BackupStore:
             if fsyncs is not None:  # an earlier, deferred write may not be on disk yet
                 fsyncs += [target, target.parent]
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        write_durably(tmp, data, sync=fsyncs is None)
-        os.replace(tmp, target)
-        if fsyncs is None:
-            fsync_dir(target.parent)
-        else:
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.{_owner_tag()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.sweep(target.parent)
+            write_durably(tmp, data, sync=fsyncs is None)
+            journal.crash_point("backup-written")
+            os.replace(tmp, target)
+            if fsyncs is None:
+                fsync_dir(target.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise RewriteError(folder_error("backup folder", self.root, exc)) from exc
+        if fsyncs is not None:
             fsyncs += [target, target.parent]
         return target
+
+    def sweep(self, folder: Path) -> list[str]:
+        """Delete the backup temporaries in `folder` that no live run is writing: this host's
+        runs that are gone, and those of wirefix versions before owners were named
+        (`.<sha256>.<uuid>.tmp`) once an hour old. Once per folder per process."""
+        if folder in self._swept:
+            return []
+        self._swept.add(folder)
+        removed: list[str] = []
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                m = _BACKUP_TMP.fullmatch(entry.name)
+                if m is None:
+                    continue
+                with contextlib.suppress(OSError):
+                    if m["host"] is None:
+                        stale = entry.stat().st_mtime_ns < time.time_ns() - _LEGACY_TMP_AGE_NS
+                    else:
+                        stale = m["host"] == _host_tag() and not _run_alive(m["pid"], m["start"])
+                    if stale:
+                        os.unlink(entry.path)
+                        removed.append(entry.path)
+        return removed
+
+
+#: `.<sha256>.<uuid>[.<host tag>-<pid>-<start>].tmp`: a backup being written.
+_BACKUP_TMP = re.compile(
+    r"\.[0-9a-f]{64}\.[0-9a-f]{32}(?:\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+|x))?\.tmp"
+)
+_LEGACY_TMP_AGE_NS = 3600 * 10**9
+
+
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
+
+
+def _owner_tag() -> str:
+    return _owner_tag_of(os.getpid())  # a worker process forked from this one has its own
+
+
+@functools.lru_cache(maxsize=8)
+def _owner_tag_of(pid: int) -> str:
+    run = journal.owner()
+    return f"{_host_tag()}-{run['pid']}-{run['start'] or 'x'}"
+
+
+def _run_alive(pid: str, start: str) -> bool:
+    return journal.alive(
+        {"host": socket.gethostname(), "pid": int(pid), "start": None if start == "x" else start}
+    )
+
+
+def folder_error(what: str, folder: Path, exc: OSError) -> str:
+    """One line naming the place that failed: "backup folder /x/backups is full (No space left
+    on device)", not the photo that was being backed up."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{what} {folder} is full ({reason})"
+    return f"{what} {folder}: {reason}" + (f" ({exc.filename})" if exc.filename else "")
+
+
+#: A file whose ctime is this close to the moment wirefix looked at it can be changed again
+#: without its ctime moving (Linux stamps files with a coarse clock, one tick of up to 10 ms):
+#: such a "racy" file is hashed again before the rename, whatever its stat says.
+RACY_NS = 100_000_000
+
+
+def look(path: Path) -> tuple[os.stat_result, bool]:
+    """The stat that the plan is made under, and whether it is racy (`RACY_NS`)."""
+    now = time.time_ns()
+    st = os.stat(path)
+    return st, st.st_ctime_ns >= now - RACY_NS
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What any write to a file moves: a write or truncate moves ctime even when the writer
+    puts size and mtime back (as some DAM and sync tools do); a replace moves the inode."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 @dataclass
@@ -86,6 +181,7 @@ class Prepared:
     tmp: Path
     before: os.stat_result
     result: RewriteResult
+    racy: bool = False
 
 
 @dataclass
@@ -99,6 +195,7 @@ class Staged:
     before: os.stat_result
     values: dict[str, Any]
     result: RewriteResult
+    racy: bool = False
 
 
 def rewrite(
@@ -123,9 +220,16 @@ def prepare(
 
 
 def stage(
-    plan: EditPlan, record: dict[str, Any], exiftool: ExifTool, backups: BackupStore
+    plan: EditPlan,
+    record: dict[str, Any],
+    exiftool: ExifTool,
+    backups: BackupStore,
+    seen: tuple[os.stat_result, bool] | None = None,
 ) -> Staged | RewriteResult:
     """Steps 1 and 2: read the file once, hash it, back it up, write the new file beside it.
+
+    `seen` is the `look` taken before ExifTool read `record`: the file must not have moved
+    since, or the bytes read here are not the ones the plan was made from.
 
     JPEGs are written by wirefix's own writer (`jpegwrite`) when it supports every planned tag,
     since ExifTool's write costs as much as both of its reads together; ExifTool writes the rest.
@@ -137,7 +241,11 @@ def stage(
     try:
         if path.is_symlink():
             raise RewriteError(f"{path}: is a symbolic link; refused")
-        before = os.stat(path)
+        before, racy = look(path)
+        if seen is not None:
+            if _identity(seen[0]) != _identity(before):
+                raise RewriteError(f"{path}: {CHANGED_MEANWHILE}")
+            before, racy = seen[0], seen[1] or racy
         data = path.read_bytes()
         result.sha256_before = hashlib.sha256(data).hexdigest()
         method, result.image_hash_before = image_data_hash(path, data)
@@ -155,7 +263,7 @@ def stage(
         result.backup = str(backups.put_bytes(data, result.sha256_before))
         values = exiftool_values(plan, record)
         _write(path, tmp, data, values, exiftool, result)
-        return Staged(plan, record, path, tmp, before, values, result)
+        return Staged(plan, record, path, tmp, before, values, result, racy)
     except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
         return _failed(result, path, tmp, exc)
 
@@ -188,7 +296,7 @@ def finish(staged: list[Staged], exiftool: ExifTool) -> list[Prepared | RewriteR
             fsync_file(s.tmp)
             result.sha256_after = sha256_file(s.tmp)
             result.image_hash_after = result.image_hash_before
-            out.append(Prepared(s.path, s.tmp, s.before, result))
+            out.append(Prepared(s.path, s.tmp, s.before, result, s.racy))
         except (RewriteError, ExifToolError, ImageDataError, OSError) as exc:
             out.append(_failed(result, s.path, s.tmp, exc))
     return out
@@ -221,6 +329,7 @@ class Quick:
     tmp: Path
     before: os.stat_result
     result: RewriteResult
+    racy: bool = False
 
 
 def quick_stage(
@@ -245,7 +354,7 @@ def quick_stage(
     try:
         if path.is_symlink():
             return None
-        before = os.stat(path)
+        before, racy = look(path)
         data = path.read_bytes()
         record = fastread.read_data(data, warnings=False)  # the plan needs only the values
     except Exception:  # anything the fast reader does not settle, ExifTool reads
@@ -283,13 +392,13 @@ def quick_stage(
         write_durably(tmp, new, exclusive=True, sync=fsyncs is None)
         if fsyncs is not None:
             fsyncs.append(tmp)
-    except OSError:
+    except (OSError, RewriteError):  # the full way tries again and names what failed
         with contextlib.suppress(OSError):
             tmp.unlink()
         return None
     result.sha256_after = hashlib.sha256(new).hexdigest()
     result.image_hash_after = image_hash
-    return Quick(plan, path, tmp, before, result)
+    return Quick(plan, path, tmp, before, result, racy)
 
 
 #: What ExifTool reads back from a fast-path file: errors, warnings (the digest pair makes it
@@ -321,7 +430,7 @@ def quick_finish(quicks: list[Quick], exiftool: ExifTool) -> list[Prepared | Non
             if not good:
                 raise RewriteError("ExifTool does not read back the plan")
             _copy_owner_and_mode(q.before, q.tmp)
-            out.append(Prepared(q.path, q.tmp, q.before, q.result))
+            out.append(Prepared(q.path, q.tmp, q.before, q.result, q.racy))
         except (RewriteError, OSError):
             with contextlib.suppress(OSError):
                 q.tmp.unlink()
@@ -429,24 +538,54 @@ def _failed(result: RewriteResult, path: Path, tmp: Path, exc: Exception) -> Rew
     result.outcome = "failed"
     result.sha256_after = None
     result.image_hash_after = None
-    message = str(exc) if not isinstance(exc, OSError) else (exc.strerror or str(exc))
+    if not isinstance(exc, OSError):
+        message = str(exc)
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = folder_error("store folder", path.parent, exc)
+    else:
+        message = exc.strerror or str(exc)
     result.error = message if str(path) in message else f"{path}: {message}"
     with contextlib.suppress(OSError):
         tmp.unlink()
     return result
 
 
+#: The refusal of a file another program changed after wirefix read it.
+CHANGED_MEANWHILE = (
+    "changed by another program since wirefix read it; left alone (the next apply plans again "
+    "from the new content)"
+)
+
+
+def unchanged(prepared: Prepared) -> str | None:
+    """None when the file still holds the bytes the plan was made from, else the refusal.
+
+    The stat is the cheap proof (microseconds): an in-place edit with size and mtime put back
+    still moves ctime. Only when ctime moved (a chmod, an xattr, a backup tool's touch... or an
+    edit) or the stat is racy is the file hashed again (about 10 ms per 5 MB), so metadata-only
+    changes are not refused; the new file then takes the mode and owner the file has now."""
+    path, before, result = prepared.path, prepared.before, prepared.result
+    now = os.lstat(path)
+    if _identity(now)[:4] != _identity(before)[:4]:
+        return f"{path}: {CHANGED_MEANWHILE}"
+    if now.st_ctime_ns == before.st_ctime_ns and not prepared.racy:
+        return None
+    digest = sha256_file(path)
+    if digest != result.sha256_before:
+        result.notes.append(f"the file now has sha256 {digest}, not the one read for the plan")
+        return f"{path}: {CHANGED_MEANWHILE}"
+    _copy_owner_and_mode(now, prepared.tmp)  # a chmod or chown made meanwhile is kept
+    return None
+
+
 def commit(prepared: Prepared) -> RewriteResult:
-    """Step 4: put the verified file in place atomically, unless the old one changed meanwhile."""
-    path, tmp, before, result = prepared.path, prepared.tmp, prepared.before, prepared.result
+    """Step 4: put the verified file in place atomically, unless the old one changed meanwhile
+    (`unchanged`, right before the rename)."""
+    path, tmp, result = prepared.path, prepared.tmp, prepared.result
     try:
-        now = os.stat(path)
-        if (now.st_size, now.st_mtime_ns, now.st_ino) != (
-            before.st_size,
-            before.st_mtime_ns,
-            before.st_ino,
-        ):
-            raise RewriteError(f"{path}: changed by someone else during the rewrite; left alone")
+        refused = unchanged(prepared)
+        if refused:
+            raise RewriteError(refused)
         os.replace(tmp, path)
         fsync_dir(path.parent)
         result.outcome = "ok"

@@ -31,7 +31,10 @@ FIELD_TAGS: dict[str, tuple[str, ...]] = {
     "image_id": ("XMP-getty:AssetID", "XMP-plus:ImageSupplierImageID", "XMP-xmpMM:DocumentID"),
 }
 
-#: IPTC-IIM maximum lengths in bytes, after encoding (ExifTool IPTC.pm, `string[0,N]`).
+#: IPTC-IIM maximum lengths in bytes, after encoding (ExifTool 12.57 IPTC.pm, `string[0,N]`), for
+#: every text dataset of the application record (codes, dates and times are not text). ExifTool
+#: cuts a longer value to this many bytes when it writes one (a cut inside a UTF-8 character
+#: leaves "." for each broken byte); `plan.cut_forms` recognises such cut values.
 IPTC_LIMITS: dict[str, int] = {
     "IPTC:By-line": 32,
     "IPTC:By-lineTitle": 32,
@@ -42,12 +45,21 @@ IPTC_LIMITS: dict[str, int] = {
     "IPTC:Writer-Editor": 32,
     "IPTC:Sub-location": 32,
     "IPTC:Province-State": 32,
+    "IPTC:SupplementalCategories": 32,
+    "IPTC:FixtureIdentifier": 32,
+    "IPTC:OriginatingProgram": 32,
     "IPTC:ObjectName": 64,
+    "IPTC:EditStatus": 64,
     "IPTC:Keywords": 64,
+    "IPTC:ContentLocationName": 64,
     "IPTC:Country-PrimaryLocationName": 64,
+    "IPTC:JobID": 64,
+    "IPTC:AudioOutcue": 64,
     "IPTC:CopyrightNotice": 128,
+    "IPTC:Contact": 128,
     "IPTC:Headline": 256,
     "IPTC:SpecialInstructions": 256,
+    "IPTC:LocalCaption": 256,
     "IPTC:Caption-Abstract": 2000,
 }
 
