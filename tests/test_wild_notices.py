@@ -36,6 +36,25 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
     },
     "reuters-kill-2.txt": {"identifiers": "the same wire number", "city": "the same possessive"},
     "xinhua-correction-1.txt": {"city": "'在四川雅安…拍摄': Chinese place phrases are not read"},
+    "h2-afp-kill-1.txt": {"photographer": "'BY PRINCE OF WALES' inside a run-on kill"},
+    "h2-ap-advisory-1.txt": {
+        "distributors": "a handout 'via AP': AP counts as its issuer, as for 'Pool via AP'",
+        "identifiers": "'KYHO201' after the caption, with no AP heading around it",
+    },
+    "h2-getty-correction-1.txt": {"country": "the dateline's 'SCOTLAND' is kept as written"},
+    "h2-getty-kill-1.txt": {"country": "the dateline's 'ENGLAND' is kept as written"},
+    "h2-kyodo-correction-1.txt": {"city": "'＝2005年4月10日、東京・外務省': Japanese datelines"},
+    "h2-reuters-correction-1.txt": {
+        "corrections": "a REFILE that shows the old and new captions, without saying which words",
+        "country": "'an Israeli naval ship ... in south Lebanon': the demonym comes first",
+    },
+    "h2-reuters-kill-1.txt": {"city": "'over Beirut', 'on Beirut's suburbs': no city phrase read"},
+    "h2-vii-advisory-1.txt": {
+        "agency": "'AFP PHOTO/ John Stanmeyer - VII Photo Agency': AFP read as the maker",
+        "distributors": "the same",
+        "photographer": "the same",
+    },
+    "h2-xinhua-correction-1.txt": {"country": "the dateline's 'CHINA' is kept as written"},
 }
 
 
