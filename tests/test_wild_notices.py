@@ -54,7 +54,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "distributors": "the same",
         "photographer": "the same",
     },
-    "h2-xinhua-correction-1.txt": {"country": "the dateline's 'CHINA' is kept as written"},
 }
 
 

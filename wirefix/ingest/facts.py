@@ -370,15 +370,15 @@ def _country_named(text: str) -> str | None:
 
     Only capitalised words count: "china" the porcelain and "turkey" the bird are not places.
     """
+    found: list[str] = []
     for m in _COUNTRY_WORDS.finditer(text):
         word = m.group(0)
         if not word[:1].isupper():
             continue
         key = word.casefold()
-        if key in _DEMONYM_KEYS and word not in COUNTRIES:
-            return _DEMONYM_KEYS[key]
-        return word
-    return None
+        found.append(_DEMONYM_KEYS[key] if key in _DEMONYM_KEYS and word not in COUNTRIES else word)
+    # A slug's "SYRIA-CONFLICT" names the country too, but the caption's "Syrian" reads better.
+    return next((w for w in found if not w.isupper() or len(w) <= 3), found[0] if found else None)
 
 
 def is_country(word: str) -> bool:
