@@ -154,10 +154,14 @@ def _notice_line(notice: Notice) -> str:
     fixes = ", ".join(f"{c.field} {c.erroneous!r} -> {c.corrected!r}" for c in notice.corrections)
     where = " ".join(filter(None, [notice.event.date, notice.event.city, notice.event.country]))
     text = f"{notice.agency or '?'} {notice.kind} ({notice.status})"
+    if notice.distributors:
+        text += f", carried by {', '.join(notice.distributors)}"
     if fixes:
         text += f": {fixes}"
     if where:
         text += f" [{where}]"
+    if notice.page and notice.page.url:
+        text += f", published at {notice.page.url}"
     if notice.reason:
         text += f" - {notice.reason}"
     return text
