@@ -37,7 +37,8 @@ def parse_text(item: NoticeText) -> Notice:
         metadata={k: nfc(v) for k, v in item.metadata.items()},
     )
     words = item.text[: common.MAX_ANALYSED_CHARS]
-    found = credits.read_credits(words)
+    chains = credits.chains(words)
+    found = credits.read_credits(words, chains)
     readings = []
     failures: list[str] = []
     for recognise in recognisers():
@@ -60,7 +61,7 @@ def parse_text(item: NoticeText) -> Notice:
             reason=failures[0] if failures else generic.NOT_UNDERSTOOD,
         )
     notice = evidence.choose(readings, failures)
-    signed = [name for chain in credits.chains(words) for name in chain.photographers]
+    signed = [name for chain in chains for name in chain.photographers]
     notice = evidence.complete(notice, found, signed)
     if item.page is not None:
         notice = _replace(notice, page=item.page)

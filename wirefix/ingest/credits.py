@@ -12,6 +12,7 @@ to the originator would look like another agency's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from wirefix.agencies import DISTRIBUTORS, agency_name
@@ -188,6 +189,19 @@ def credit_names(credit: str) -> list[str]:
     return chain.photographers if chain else []
 
 
+def _slash_chains(text: str) -> Iterator[re.Match[str]]:
+    """`_CHAIN` matches, tried only on lines with a slash and from a little before the first
+    one: a chain never crosses a line, and the pattern is costly to try at every position."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        slash = text.find("/", start, end)
+        if slash >= 0:
+            yield from _CHAIN.finditer(text, max(start, slash - 200), end)
+        start = end + 1
+
+
 def chains(text: str) -> list[CreditChain]:
     """Every credit chain in `text`: "should read" credits first, then in the order written."""
     text = _EXPANSION_BEFORE_VIA.sub("", text[:100_000])
@@ -202,7 +216,7 @@ def chains(text: str) -> list[CreditChain]:
         if chain:
             found.append(chain)
             taken.append(m.span())
-    for m in _CHAIN.finditer(text):
+    for m in _slash_chains(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
         # "should read Xinhua/Zhang Yuwei instead of Xinhua/Zhang Yuewei": the wrong credit
@@ -243,13 +257,13 @@ class Credits:
     conflicting_originators: list[str] = field(default_factory=list)
 
 
-def read_credits(text: str) -> Credits:
+def read_credits(text: str, found: list[CreditChain] | None = None) -> Credits:
     """The originator, distributors and photographer the notice's credits agree on.
 
     "Should read" credits count first (they are the agency's word on the credit); when chains
     name different originators, the first wins and the others are reported, not dropped.
     """
-    found = chains(text)
+    found = chains(text) if found is None else found
     if not found:
         return Credits()
     ordered = sorted(found, key=lambda c: (not c.should_read, c.start))

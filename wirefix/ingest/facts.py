@@ -525,6 +525,7 @@ def _identifier() -> Any:
     return identifier
 
 
+@functools.lru_cache(maxsize=64)
 def language(text: str) -> str:
     """The notice's language (ISO 639-1), identified by py3langid among the news languages.
 
