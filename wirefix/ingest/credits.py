@@ -96,6 +96,11 @@ def _is_name(words: list[str]) -> bool:
     return capitalised and words[0][:1].isupper() and any(ch.isalpha() for w in words for ch in w)
 
 
+# What wires append to a sign-off: "PIOTR NOWAK POLAND OUT", "... NO SALES", "MANDATORY CREDIT".
+_RESTRICTION = re.compile(
+    r"(?:\s+[A-Z]{2,}){0,2}\s+OUT\b.*$|\s+(?:NO\s+(?:SALES|ARCHIVES|RESALES)|EDITORIAL\s+USE|"
+    r"MANDATORY\s+CREDIT|TPX\b|HANDOUT\b).*$"
+)
 _INITIALS = re.compile(r"^(?:[A-ZÀ-Ý]\.){1,3}$")
 
 
@@ -155,7 +160,7 @@ def _parse(raw: str, start: int, should_read: bool = False) -> CreditChain | Non
             if via and agency not in carriers:
                 carriers.append(agency)
             continue
-        words = segment.split()
+        words = _RESTRICTION.sub("", segment).split()
         if _is_name(words):
             names.append(nfc(" ".join(words)))
     if not agencies:

@@ -150,9 +150,14 @@ def _field_of(c: Correction, signed: list[str], notice: Notice) -> str:
     dates; the city or country when the right value is the caption's place; a caption when the
     notice names its photographer and the pair is about someone or something else in it.
     """
+    named = any(_same(c.corrected, s) or _same(c.erroneous, s) for s in signed)
+    if c.field == "byline" and signed and not named and not _PHOTOGRAPHER_WORDS.search(notice.text):
+        # "CORRECTS SPELLING OF SURNAME TO KOWALCZYK" in a photo signed by someone else: the
+        # name is of a person in the picture, corrected in the caption.
+        return "caption"
     if c.field != "other":
         return c.field
-    if any(_same(c.corrected, s) or _same(c.erroneous, s) for s in signed):
+    if named:
         return "byline"
     person = not any(ch.isdigit() for ch in c.corrected + c.erroneous)
     if person and _PHOTOGRAPHER_WORDS.search(notice.text):
@@ -251,8 +256,14 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
 # ("Editorial #: 1923456780", "Asset ID"), a Reuters USN. Their shapes are unmistakable.
 _IDS = (
     ("afp_id", re.compile(r"\b000_[A-Z0-9]{5,12}\b")),
+    # "Transmission reference: WAR105", "AP PHOTO ELIMINATION: LON811", "la foto NAP-0512",
+    # "EFE FOTOS - VAL2281": a photo desk's reference, named as such.
+    ("transmission_ref", re.compile(
+        r"\b(?:transmission\s+reference|(?:photo|foto|fotograf[ií]a|picture|image|imagen|immagine)s?"
+        r"(?:\s+(?:elimination|eliminación|de\s+referencia|ref(?:erence)?|n[°º]|no\.?|number))?)"
+        r"\s*[:#-]?\s*(?P<ref>[A-Z]{2,6}-?\d{2,5}[A-Z]{0,3})\b", re.I)),
     ("getty_id", re.compile(
-        r"\b(?:Asset\s*ID|(?:Getty\s+Images\s+)?(?:Editorial|Creative)\s*(?:#|No\.?|ID))"
+        r"\b(?:Asset\s*ID|Image\s*#|(?:Getty\s+Images\s+)?(?:Editorial|Creative)\s*(?:#|No\.?|ID))"
         r"\s*[:#]?\s*(\d{6,12})\b", re.I)),
     ("usn", re.compile(r"\b(?=[A-Z0-9]*\d)RC[A-Z0-9]{10}\b")),
 )  # fmt: skip
@@ -260,9 +271,18 @@ _IDS = (
 
 def _identifiers_in(text: str, ids: dict[str, str]) -> dict[str, str]:
     found = dict(ids)
+    # A feed's own names ("altid_afp", "guid") for an AFP number or a USN get the usual name too.
+    carried = " ".join(ids.values())
+    for key, pattern in _IDS[:1] + _IDS[3:]:
+        for m in pattern.finditer(carried):
+            found.setdefault(key, m.group(0))
     for key, pattern in _IDS:
         for m in pattern.finditer(text):
-            value = m.group(1) if pattern.groups else m.group(0)
+            value = m.group(m.lastindex or 0) if pattern.groups else m.group(0)
+            if key == "transmission_ref" and not (
+                value.isupper() and any(c.isdigit() for c in value)
+            ):
+                continue  # "photo number 12": a reference has capitals and digits
             if value not in found.values():
                 n = sum(1 for k in found if k == key or k.startswith(key + "_"))
                 found[key if n == 0 else f"{key}_{n + 1}"] = value

@@ -271,7 +271,11 @@ _DEMONYMS = {
     "Venezuelan": "Venezuela",
     "Yemeni": "Yemen",
 }
-_NAME = r"[A-ZÀ-Ý][\w'’\-]+(?:[ \-][A-ZÀ-Ý][\w'’\-]+){0,3}"
+_NAME = (
+    # "Viana do Castelo", "Villa del Parque"; not "de" ("estadio Monumental de Santiago").
+    r"[A-ZÀ-Ý][\w'’\-]+(?:[ \-](?:[A-ZÀ-Ý][\w'’\-]+|(?:do|da|dos|das|del|di|du|van|von)"
+    r"(?=\s[A-ZÀ-Ý]))){0,3}"
+)
 _CITY_OF = re.compile(
     rf"\b(?:(?P<demonym>[A-Z][a-z]+)\s+)?(?:city|town|capital|village|port city|district|ville|"
     rf"ciudad|localidad|città|cidade|Stadt|stad)\s+(?:of|de|di|d'|van)\s+(?P<city>{_NAME})"
@@ -305,6 +309,10 @@ _DATELINE = re.compile(
     rf"^[ \t]*(?P<alone>[A-ZÀ-Ý][A-ZÀ-Ý'\-]+(?: [A-ZÀ-Ý][A-ZÀ-Ý'\-]+){{0,2}})"
     rf"\s+[-–—]\s+(?=[A-ZÀ-Ý])",
     re.M,
+)
+# "en Sevilla (España)", "in Quito (Ecuador)".
+_CITY_PAREN_COUNTRY = re.compile(
+    rf"\b{_PLACE_PREPOSITION}\s+(?P<city>{_NAME})\s+\((?P<country>{_NAME})\)"
 )
 # Yonhap: "(광주=연합뉴스) 정다운 기자 = ..."
 _KOREAN_DATELINE = re.compile(r"\((?P<city>[^=()\s]{1,10})=연합뉴스\)")
@@ -406,6 +414,9 @@ def event_place(text: str) -> tuple[str | None, str | None]:
     m = _DPA_DATELINE.search(text)
     if m:
         return m.group("city"), _country_named(text)
+    m = _CITY_PAREN_COUNTRY.search(text)
+    if m and m.group("city") not in _NOT_PLACES:
+        return m.group("city"), m.group("country")
     for m in _PLACE_LIST.finditer(text):
         parts = [p.strip() for p in m.group(2).split(",") if p.strip()]
         country = next((w for p in parts for w in [_last_words(p)] if is_country(w)), None)
@@ -413,7 +424,7 @@ def event_place(text: str) -> tuple[str | None, str | None]:
             return m.group("city"), country
     for m in _CITY_COUNTRY.finditer(text):
         if m.group("city") not in _NOT_PLACES:
-            return m.group("city"), m.group("country").rstrip(".") or None
+            return m.group("city"), _no_date_words(m.group("country").rstrip(".")) or None
     for m in _IN_CITY.finditer(text):
         city = m.group("city") or m.group("city_it")
         if city not in _NOT_PLACES:
@@ -451,6 +462,16 @@ _NOT_DATELINE = re.compile(
     r"CORR|RECTIF|RETTIF|BERICHT|KILL|ELIMIN|REFILE|ADVISORY|NOTE|ATTENTION|ACHTUNG|ATENCI|"
     r"ATTENZ|UPDATE|URGENT|WARNING|AVISO|AVVISO|\b(?:AFP|AP|REUTERS|EPA|ANSA|LUSA|ANP|DPA)\b"
 )
+
+
+_DATE_WORD = re.compile(
+    rf"\s+(?:{_MONTHS_EN}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b.*$", re.I
+)
+
+
+def _no_date_words(country: str) -> str:
+    """ "Argentina March" (from "in Rosario, Argentina March 3") -> "Argentina"."""
+    return _DATE_WORD.sub("", country)
 
 
 def _title(name: str) -> str:

@@ -41,6 +41,12 @@ _AGENCY_NOTICE_WORDS = re.compile(
     r"credit\s+should\s+read",
     re.I,
 )
+# A block that opens with a notice's heading in any of the agencies' languages.
+_HEADED = re.compile(
+    r"^\s*(?:CORRECTION|CORRECTED|CORRECTS|RECTIFICATIF|CORRECTIF|CORRECCIÓN|CORREZIONE|RETTIFICA|"
+    r"KORREKTUR|BERICHTIGUNG|CORREÇÃO|CORRECTIE|MANDATORY\s+KILL|PICTURE\s+KILL|KILL|ELIMINATE|"
+    r"REFILE|EDITOR'?S\s+NOTE|ATTENTION\s+EDITORS|ANULACIÓN|ANNULLAMENTO|INTREKKING|SPERRUNG)\b",
+)
 _SKIP = "script, style, noscript, template, svg, iframe"
 _CAPTIONS = "figcaption, [class*=caption], [class*=Caption], [itemprop=caption], .wp-caption-text"
 _BLOCKS = "p, li, blockquote, td, dd, h1, h2, h3, h4, h5, h6"
@@ -120,14 +126,33 @@ def read_page(data: bytes, source: str, url: str | None = None) -> list[NoticeTe
 def _captions(tree: LexborHTMLParser, base: str | None) -> Iterator[_Found]:
     for node in tree.css(_CAPTIONS):
         words = _text(node)
-        if words and _NOTICE_WORDS.search(words):
+        if words and _notice_like(words):
             yield _Found(words, "figcaption" if node.tag == "figcaption" else "caption",
                          _images_near(node, base))  # fmt: skip
     for img in tree.css("img"):
         for attr in ("alt", "title"):
             words = " ".join((img.attributes.get(attr) or "").split())
-            if words and _NOTICE_WORDS.search(words):
-                yield _Found(words, attr, [u for u in [_src(img, base)] if u])
+            if words and _notice_like(words):
+                # The photo's own caption beside it says whose photo it is, where and when.
+                caption = _figure_caption(img)
+                text = f"{words}\n\n{caption}" if caption and caption not in words else words
+                yield _Found(text, attr, [u for u in [_src(img, base)] if u])
+
+
+def _notice_like(words: str) -> bool:
+    return bool(_NOTICE_WORDS.search(words) or _HEADED.match(words))
+
+
+def _figure_caption(img: LexborNode) -> str | None:
+    node: LexborNode | None = img.parent
+    for _ in range(3):
+        if node is None:
+            return None
+        caption = node.css_first("figcaption, .wp-caption-text, [class*=caption]")
+        if caption is not None:
+            return _text(caption) or None
+        node = node.parent
+    return None
 
 
 def _body(tree: LexborHTMLParser, base: str | None, images: list[str]) -> Iterator[_Found]:
@@ -135,7 +160,7 @@ def _body(tree: LexborHTMLParser, base: str | None, images: list[str]) -> Iterat
         if _holds(node, _BLOCK_TAGS):
             continue  # the innermost block only, so each paragraph is read once
         words = _text(node)
-        if words and _AGENCY_NOTICE_WORDS.search(words):
+        if words and (_AGENCY_NOTICE_WORDS.search(words) or _HEADED.match(words)):
             yield _Found(words, "body", _images_near(node, base) or images[:1])
 
 

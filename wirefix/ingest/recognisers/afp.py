@@ -134,15 +134,16 @@ def _notice_span(text: str, boiler_start: int) -> tuple[str, str]:
                 line for line in m.group("para").splitlines() if not _ID_LINE.match(line)
             )
             para = _CAPTION_LABEL.sub("", para)
-            if len(para.split()) >= 6:
+            if _reads_like_caption(para):
                 return para, text[para_start : end + m.end()]
     return caption, text[para_start:end]
 
 
 # "LÉGENDE CORRIGÉE :", "PIE DE FOTO CORREGIDO:", "Corrected caption:" above the caption.
 _CAPTION_LABEL = re.compile(
-    r"^\s*(?:LÉGENDE\s+CORRIGÉE|PIE\s+DE\s+FOTO\s+CORREGIDO|CORRECTED\s+CAPTION|"
-    r"(?:ORIGINAL|NEW)\s+CAPTION|CAPTION)\s*:\s*",
+    r"^\s*(?:(?:corrected|original|new)\s+caption|caption|l[ée]gende(?:\s+corrig[ée]e)?|"
+    r"pie\s+de\s+foto(?:\s+corregido)?|leyenda(?:\s+corregida)?|didascalia(?:\s+corretta)?|"
+    r"bildtext|legenda(?:\s+corrigida)?)\s*:\s*",
     re.I,
 )
 
@@ -201,8 +202,26 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
     )
 
 
+# AFP's kill names the photo, its slug and its photographer in one run of capitals: "THIS PHOTO
+# NUMBER 000_34L82NW BRITAIN-ROYALS BY PRINCE OF WALES HAS BEEN WITHDRAWN FROM AFP SYSTEMS".
+_KILL_BY = re.compile(
+    r"\b000_[A-Z0-9]{5,12}\s+(?:[A-Z0-9][A-Z0-9-]*\s+)?BY\s+(?P<name>[A-ZÀ-Ý][A-ZÀ-Ý'’.\- ]{2,60}?)"
+    r"\s+(?:HAS|HAVE|IS|WAS)\s+BEEN\b"
+)
+
+
 def _kill(item: NoticeText, text: str, language: str) -> Notice:
     ids = _identifiers(item, text)
+    by = _KILL_BY.search(text)
+    if by:
+        return common.kill(
+            item,
+            agency="AFP",
+            text=text,
+            identifiers=ids,
+            unnamed="kill names no AFP photo number: a person must confirm the photo",
+            photographer=by.group("name").strip(),
+        )
     sign_off = _SIGN_OFF.search(text)
     return common.kill(
         item,

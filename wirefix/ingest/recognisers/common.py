@@ -69,6 +69,8 @@ def clean(value: str) -> str:
     """One line, NFC, without the quotes and trailing punctuation that surround quoted values."""
     value = " ".join(value.split())
     value = value.strip(" \"'“”‘’«»")
+    if value.endswith(")") and value.count(")") > value.count("("):
+        value = value[:-1]  # "(Photo credit should read X/AFP via Getty Images)"
     return nfc(value.rstrip(" .;,:"))
 
 
@@ -86,9 +88,10 @@ _CORRECTS_FROM_TO = re.compile(
 )
 # "CORRECTS DATE TO TUESDAY, OCT. 8, 2024, NOT MONDAY, OCT. 7, 2024 -" (AP).
 _CORRECTS_TO_NOT = re.compile(
-    r"\bCORRECT(?:S|ING|ED)\s+(?P<what>[^\n.;]{0,60}?)\s*\bTO\s+(?P<a>[^\n;]{1,120}?),?\s+NOT\s+"
-    r"(?P<b>[^\n;]{1,120}?)(?=\s[-–—]\s|\.?\s*$|\n)",
-    re.M,
+    r"\bcorrect(?:s|ing|ed)\s+(?P<what>[^\n.;]{0,60}?)\s*\bto\s+(?P<a>[^\n;()]{1,120}?)"
+    r"(?:,?\s+not\s+(?P<b>[^\n;()]{1,120}?)(?=\s[-–—]\s|\.?\s*$|\n)"
+    r"|\s*\(\s*not:?\s+(?P<b2>[^\n;()]{1,120}?)\s*\))",
+    re.M | re.I,
 )
 # "Refiled to correct the spelling of the photographer's name to X from Y." (Reuters)
 _CORRECT_TO_FROM_WORDS = re.compile(
@@ -234,7 +237,11 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
 
     for m in _INSTEAD_OF.finditer(text):
         add("other", m.group("b"), m.group("a"), m.span())
-    for pattern in (_CORRECTS_TO_FROM, _CORRECTS_FROM_TO, _CORRECTS_TO_NOT, _CORRECT_TO_FROM_WORDS):
+    for m in _CORRECTS_TO_NOT.finditer(text):
+        add(
+            field_from_words(m.group("what")), m.group("b") or m.group("b2"), m.group("a"), m.span()
+        )
+    for pattern in (_CORRECTS_TO_FROM, _CORRECTS_FROM_TO, _CORRECT_TO_FROM_WORDS):
         for m in pattern.finditer(text):
             add(field_from_words(m.group("what")), m.group("b"), m.group("a"), m.span())
     for m in _CORRECTS_X_TO_Y.finditer(text):
@@ -264,11 +271,23 @@ def pairs(text: str) -> tuple[list[Correction], list[str]]:
             add(field_from_words(what), bad, good, span)
         else:
             half.append(clean(good))
+    previous = _PREVIOUSLY.search(text)
+    if previous and half:  # "The credit previously read X." ... "credit should read Y"
+        what = previous.group("what") or ""
+        add(field_from_words(what) if what else "other", previous.group("b"), half[0],
+            previous.span())  # fmt: skip
     for m in _BARE_INSTEAD_OF.finditer(text):
         add("other", _val(m, "b"), _val(m, "a"), m.span())
     for m in _IS_AND_NOT.finditer(text):
         add(field_from_words(m.group("what")), _val(m, "b"), _val(m, "a"), m.span())
     return [_whole_dates(c, text) for c in found], [h for h in half if h]
+
+
+_PREVIOUSLY = re.compile(
+    r"(?P<what>\b[\w' ]{0,30}?)\s*\bpreviously\s+(?:read|said|was|stated)\s*:?\s+"
+    r"(?P<b>[^\n;]{2,120}?)(?=\.\s|\.?$|\n)",
+    re.I | re.M,
+)
 
 
 def _aligned(good: str, bad: str) -> str:
