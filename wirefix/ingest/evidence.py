@@ -243,4 +243,3 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
         corrections=corrections,
         photographer=photographer,
     )
-
