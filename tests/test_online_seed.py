@@ -25,7 +25,7 @@ pytestmark = pytest.mark.online
 CANNES = "afp/2017/05/20/FRANCE-FILM-FESTIVAL-CANNES.jpg"
 
 
-def _store(root: Path) -> Path:
+def _store(root: Path, ref: str | None = None) -> Path:
     """test_seed's store, with real pictures: the Daraa photo and its web copy one picture, the
     Cannes photo another (the generated store's files are all one flat colour)."""
     build_store(root)
@@ -40,6 +40,7 @@ def _store(root: Path) -> Path:
         copyright="AFP",
         object_name="SYRIA-CONFLICT",
         picture=1,
+        ref=ref,
     )
     storegen.news_photo(root / PHOTO, size=(1200, 800), **daraa)  # type: ignore[arg-type]
     storegen.news_photo(root / WEB_COPY, size=(640, 427), **daraa)  # type: ignore[arg-type]
@@ -228,3 +229,85 @@ def test_the_seed_online_copies_are_corrected_purged_and_proven(
     # Again: nothing left to do online.
     again = cli.json("apply", str(stored["id"]), "--yes")["online"]["copies"]
     assert {c["status"] for c in again} <= {"already-correct"}, again
+
+
+KILL_TEXT = (
+    "MANDATORY KILL - " + WRONG_CAPTION + ". This photo 000_NG3LP has been withdrawn from AFP "
+    "systems. "
+    "Please immediately remove it from all your online services and delete it from your "
+    "servers.\n"
+)
+
+
+def test_a_kill_takes_every_online_copy_out_and_purges_it(
+    wordpress, cli: Cli, tmp_path: Path
+) -> None:
+    store = _store(tmp_path / "store", ref="000_NG3LP")
+    site = _site(wordpress, store)
+    _config(tmp_path, wordpress, store, cli)
+    old_urls = _urls(site["daraa"]) + _urls(site["web"])
+    pages = [site["article"]["link"], site["second"]["link"]]
+    _warm(old_urls + pages)
+    unrelated = _snapshot(wordpress, "posts", site["unrelated"]["id"])
+    notice_file = tmp_path / "kill.txt"
+    notice_file.write_text(KILL_TEXT, encoding="utf-8")
+    [stored] = cli.json("ingest", str(notice_file))
+    assert stored["kind"] == "kill"
+    cli("scan", str(store))
+    applied = cli.json("apply", str(stored["id"]), "--yes")
+    copies = applied["online"]["copies"]
+    assert applied["online"]["open"] == [], copies
+    assert {(c["kind"], c["object_id"], c["action"]) for c in copies} == {
+        ("media", site["daraa"]["id"], "kill"),
+        ("media", site["web"]["id"], "kill"),
+        ("posts", site["article"]["id"], "unlink"),
+        ("posts", site["second"]["id"], "unlink"),
+    }
+    for url in old_urls:  # deleted with every sub-size, and purged: 404 through Varnish
+        assert requests.get(url, timeout=30).status_code == 404, url
+    for key in ("article", "second"):
+        post = wordpress.rest(
+            "GET", f"/wp/v2/posts/{site[key]['id']}", params={"context": "edit"}
+        ).json()
+        assert not any(u in post["content"]["raw"] for u in old_urls)
+        assert f"wp-image-{site['daraa']['id']}" not in post["content"]["raw"]
+        assert post["featured_media"] == 0
+        served = requests.get(post["link"], timeout=30).text
+        assert not any(u in served for u in old_urls)
+    assert _snapshot(wordpress, "posts", site["unrelated"]["id"]) == unrelated
+    purged = {u for c in copies for r in c["purges"] if r["ok"] for u in r["urls"]}
+    assert set(old_urls + pages) <= purged
+    entries = [json.loads(line) for line in cli("audit", "export").stdout.splitlines()]
+    online = [
+        json.loads(e["payload"]) for e in entries if e["columns"]["action"].startswith("online-")
+    ]
+    assert sorted(e["action"] for e in online) == ["online-kill"] * 2 + ["online-unlink"] * 2
+    assert all(e["verification"] and e["outcome"] == "ok" for e in online)
+
+
+def test_a_site_that_is_down_keeps_its_copies_open(cli: Cli, tmp_path: Path) -> None:
+    """No server at the site's address: nothing is reported done, the site is listed open."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = _store(tmp_path / "store")
+    config = tmp_path / "wirefix.toml"
+    config.write_text(
+        f'[store.roots]\nphotos = "{store}"\n[[sites]]\nname = "news"\nkind = "wordpress"\n'
+        f'url = "http://127.0.0.1:{port}"\nuser = "u"\npassword_env = "WIREFIX_TEST_WP_PASSWORD"\n'
+        "timeout = 2\n",
+        encoding="utf-8",
+    )
+    cli.env.update(WIREFIX_CONFIG=str(config), WIREFIX_TEST_WP_PASSWORD="x")
+    notice_file = tmp_path / "notice.txt"
+    notice_file.write_text(seed.caption() + "\n", encoding="utf-8")
+    [stored] = cli.json("ingest", str(notice_file))
+    cli("scan", str(store))
+    proc = cli("apply", str(stored["id"]), "--yes", "--json", check=1)
+    assert "online copy open: news site 0" in proc.stderr
+    assert [c["status"] for c in json.loads(proc.stdout)["online"]["copies"]] == ["open"]
+    [entry] = cli.json("report", "--notice", str(stored["id"]))["notices"]
+    assert [(c["kind"], c["state"]) for c in entry["online"]] == [("site", "open")]
+    assert "wp-admin" not in proc.stderr

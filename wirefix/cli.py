@@ -572,7 +572,11 @@ def apply(
                 if not typer.confirm("Change these files?"):
                     raise typer.Exit(EXIT_OK)
         use_online = bool(settings.online.sites) and not no_online
-        affected = online_runner.prepare(database, notice, settings.online) if use_online else None
+        affected = (
+            online_runner.prepare(database, notice, settings.online, settings.match)
+            if use_online
+            else None
+        )
         try:
             outcomes = pipeline.apply_notice(
                 database,

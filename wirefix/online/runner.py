@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from wirefix.match import MatchConfig
 from wirefix.online import store
 from wirefix.online.config import OnlineConfig
 from wirefix.online.remediate import Affected, CopyOutcome, Log, Remediation, affected_files
+from wirefix.pipeline import match_notice
 from wirefix.storage.database import Database
 
 
-def prepare(db: Database, notice_id: int, config: OnlineConfig) -> list[Affected] | None:
-    """The store's files of the notice, hashed before the store step moves a killed one."""
-    return affected_files(db, notice_id) if config.sites else None
+def prepare(
+    db: Database, notice_id: int, config: OnlineConfig, match: MatchConfig | None = None
+) -> list[Affected] | None:
+    """The store's files of the notice, hashed before the store step moves a killed one
+    (matched first, as `apply` would, when the notice was never matched)."""
+    if not config.sites:
+        return None
+    if not db.candidates(notice_id):
+        match_notice(db, notice_id, match)
+    return affected_files(db, notice_id)
 
 
 def needs(db: Database, notice_id: int) -> bool:
