@@ -159,10 +159,11 @@ VCL
 # VCL 4.1 has no inline if-expressions; keep the delivery header simple.
 sed -i 's/set resp.http.X-Cache = if (obj.hits > 0) { "HIT" } else { "MISS" };/if (obj.hits > 0) { set resp.http.X-Cache = "HIT"; } else { set resp.http.X-Cache = "MISS"; }/' "$dir/default.vcl"
 
-python3 - "$dir" "$wp_port" "$v_port" "$creds" <<'PYEOF'
+python3 - "$dir" "$wp_port" "$v_port" "$creds" "$db" <<'PYEOF'
 import json, sys
 d, wp_port, v_port, creds = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 site = {
+    "database": sys.argv[5],
     "origin": f"http://127.0.0.1:{wp_port}",
     "public": f"http://127.0.0.1:{v_port}",
     **creds,

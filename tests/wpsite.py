@@ -7,8 +7,10 @@ the pages and the cache are the real programs'.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -103,17 +105,31 @@ def start(folder: Path) -> Iterator[WordPress]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         wp_log = (folder / "php.log").open("wb")
-        procs.append(subprocess.Popen(site["wordpress"], env=env, stdout=wp_log, stderr=wp_log))
+        # Own sessions: php -S forks PHP_CLI_SERVER_WORKERS children, stopped with it as a group.
+        procs.append(
+            subprocess.Popen(
+                site["wordpress"], env=env, stdout=wp_log, stderr=wp_log, start_new_session=True
+            )
+        )
         _wait(site["origin"] + "/?rest_route=/", "php -S", procs[0])
         v_log = (folder / "varnish.log").open("wb")
-        procs.append(subprocess.Popen(site["varnish"], stdout=v_log, stderr=v_log))
+        procs.append(
+            subprocess.Popen(site["varnish"], stdout=v_log, stderr=v_log, start_new_session=True)
+        )
         _wait(site["public"] + "/", "varnishd", procs[1])
         yield WordPress(site["origin"], site["public"], site["user"], site["password"],
                         folder / "varnish")  # fmt: skip
     finally:
         for p in reversed(procs):
-            p.terminate()
+            os.killpg(p.pid, signal.SIGTERM)
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                p.kill()
+                os.killpg(p.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)  # workers that outlived their parent
+        db = site["database"]  # the site's database goes with it
+        subprocess.run(
+            ["mysql", "-h", "127.0.0.1", "-u", "root", "-e", f"DROP DATABASE IF EXISTS {db}"],
+            check=False,
+        )
