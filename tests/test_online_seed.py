@@ -224,6 +224,8 @@ def test_the_seed_online_copies_are_corrected_purged_and_proven(
     }
     assert all(c["url"] and c["state"] == "done" and c["verified_at"] for c in online)
     assert all(c["verification"] and all(v["ok"] for v in c["verification"]) for c in online)
+    page = cli("report", "--notice", str(stored["id"]), "--format", "html").stdout
+    assert page.count("class='online-copy state-done'") == 4
     cli("audit", "verify")
 
     # Again: nothing left to do online.
@@ -310,4 +312,27 @@ def test_a_site_that_is_down_keeps_its_copies_open(cli: Cli, tmp_path: Path) -> 
     assert [c["status"] for c in json.loads(proc.stdout)["online"]["copies"]] == ["open"]
     [entry] = cli.json("report", "--notice", str(stored["id"]))["notices"]
     assert [(c["kind"], c["state"]) for c in entry["online"]] == [("site", "open")]
+    status = cli.json("status")
+    assert [(c["site"], c["kind"]) for c in status["online_open"]] == [("news", "site")]
     assert "wp-admin" not in proc.stderr
+
+
+def test_run_fixes_the_store_then_every_online_copy(wordpress, cli: Cli, tmp_path: Path) -> None:
+    """The scheduled job with the seed page in its inbox: store first, then the site."""
+    store = _store(tmp_path / "store")
+    site = _site(wordpress, store)
+    config = _config(tmp_path, wordpress, store, cli)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "page.html").write_text(seed.page_html(), encoding="utf-8")
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'[inbox]\nfolders = ["{inbox}"]\n')
+    summary = cli.json("run")
+    assert (summary["files_changed"], summary["online_done"], summary["online_open"]) == (2, 4, [])
+    assert summary["exit_code"] == 0
+    post = wordpress.rest("GET", f"/wp/v2/posts/{site['article']['id']}").json()
+    assert "FEFERBERG" not in post["content"]["rendered"]
+    again = cli.json("run")
+    assert (again["files_changed"], again["online_done"]) == (0, 0)
+    off = cli.json("run", "--no-online")
+    assert off["online_open"] == []

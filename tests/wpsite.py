@@ -47,7 +47,10 @@ class WordPress:
         return r
 
     def empty(self) -> None:
-        """Delete every post and media item, so each test starts with a site of its own."""
+        """Delete every post and media item and empty the cache, so each test starts with a
+        site of its own (a file name used again must not be served from an earlier test)."""
+        ban = requests.request("BAN", self.public + "/", headers={"X-Ban-Url": "."}, timeout=30)
+        ban.raise_for_status()
         for kind in ("posts", "media"):
             while True:
                 params = {"per_page": 100, **({"status": "any"} if kind == "posts" else {})}
