@@ -34,3 +34,27 @@ def test_wordpress_and_varnish_are_real(wordpress, tmp_path: Path) -> None:
     anon = requests.get(wordpress.origin + "/", params={"rest_route": "/wp/v2/users/me"},
                         timeout=30)  # fmt: skip
     assert anon.status_code == 401
+
+
+def test_wirefix_varnish_purger_purges_and_bans_on_the_real_varnish(
+    wordpress, tmp_path: Path
+) -> None:
+    from wirefix.online.config import PurgerConfig
+    from wirefix.online.purge import Varnish
+
+    photo = storegen.news_photo(tmp_path / "v.jpg", size=(1200, 800), picture=3)
+    urls = sorted(
+        {s["source_url"] for s in wordpress.upload(photo)["media_details"]["sizes"].values()}
+    )
+    host = wordpress.public.split("://", 1)[1]
+    for ban in (False, True):
+        for u in urls:
+            requests.get(u, timeout=30)
+            assert requests.get(u, timeout=30).headers["X-Cache"] == "HIT"
+        config = PurgerConfig(name="edge", kind="varnish", hosts=(host,), ban=ban)
+        receipts = Varnish(config).purge(urls)
+        assert all(r["ok"] and r["status"] == 200 for r in receipts), receipts
+        assert len(receipts) == (1 if ban else len(urls))
+        assert {requests.get(u, timeout=30).headers["X-Cache"] for u in urls} == {"MISS"}
+    other = PurgerConfig(name="edge", kind="varnish", hosts=("elsewhere.example",))
+    assert Varnish(other).purge(urls) == []
