@@ -243,3 +243,4 @@ def complete(notice: Notice, credits: Credits, signed: list[str]) -> Notice:
         corrections=corrections,
         photographer=photographer,
     )
+

@@ -408,10 +408,8 @@ def _city_before_date(text: str) -> str | None:
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             before = _BEFORE_DATE.search(text[max(0, m.start() - 60) : m.start()])
-            if (
-                before
-                and before.group("city") not in _NOT_PLACES
-                and not is_country(before.group("city"))
+            if before and before.group("city") not in _NOT_PLACES and not is_country(
+                before.group("city")
             ):
                 return before.group("city")
             break
