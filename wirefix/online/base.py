@@ -66,7 +66,7 @@ class Site(Protocol):
     name: str
 
     def list(self, search: list[str], since: str | None) -> Listing:
-        """Items matching any search word, and every item published since `since` (ISO)."""
+        """Items matching any search word, and every item modified since `since` (ISO)."""
         ...
 
     def update_media(self, media_id: int, fields: dict[str, str]) -> Media: ...

@@ -132,12 +132,12 @@ class WordPress:
     def list(self, search: list[str], since: str | None) -> Listing:
         """Media, posts and pages whose words match any of `search` (WordPress searches media
         titles, captions, descriptions and file names, and post bodies), and every one
-        published since `since` (alt texts, featured images and pixels are not searchable)."""
+        modified since `since` (alt texts, featured images and pixels are not searchable)."""
         media: dict[int, Media] = {}
         posts: dict[tuple[str, int], Post] = {}
         edit = {"context": "edit"}
         queries = [{"search": s} for s in search if s.strip()]
-        queries.append({"after": f"{since}T00:00:00"} if since else {})
+        queries.append({"modified_after": f"{since}T00:00:00"} if since else {})
         for q in queries:
             for item in self._pages("/wp/v2/media", {**edit, **q}):
                 media[int(item["id"])] = self._media(item)
