@@ -118,3 +118,18 @@ def exiftool_tags(path: Path) -> dict:
         ["exiftool", "-j", "-a", "-G1", str(path)], capture_output=True, check=True
     ).stdout
     return json.loads(out.decode("utf-8"))[0]
+
+
+@pytest.fixture(scope="session")
+def wordpress_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real WordPress + Varnish for the whole session (tests/wpsite.py)."""
+    import wpsite
+
+    yield from wpsite.start(tmp_path_factory.mktemp("wordpress"))
+
+
+@pytest.fixture
+def wordpress(wordpress_server: object) -> object:
+    """The session's WordPress, emptied of posts and media for this test."""
+    wordpress_server.empty()  # type: ignore[attr-defined]
+    return wordpress_server

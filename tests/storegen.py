@@ -29,12 +29,23 @@ NS = {
 
 
 @cache
-def base_jpeg(width: int = 64, height: int = 48, quality: int = 50) -> bytes:
-    """A small real JPEG (Pillow) with no metadata: SOI, JFIF APP0, tables, frame, scan."""
+def base_jpeg(width: int = 64, height: int = 48, quality: int = 50, picture: int = 0) -> bytes:
+    """A small real JPEG (Pillow) with no metadata: SOI, JFIF APP0, tables, frame, scan.
+    `picture` 0 is a flat colour; any other number a picture of its own (8x8 blocks of grey
+    drawn from it), the same at every size, so renditions of one photo look alike."""
+    import random
+
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.new("RGB", (width, height), (90, 120, 150)).save(buf, "JPEG", quality=quality)
+    if picture:
+        rng = random.Random(picture)
+        small = Image.new("L", (8, 8))
+        small.putdata([rng.randrange(256) for _ in range(64)])
+        image = small.resize((width, height), Image.Resampling.BILINEAR).convert("RGB")
+    else:
+        image = Image.new("RGB", (width, height), (90, 120, 150))
+    image.save(buf, "JPEG", quality=quality)
     return buf.getvalue()
 
 
@@ -43,9 +54,9 @@ def segment(marker: int, payload: bytes) -> bytes:
     return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
 
 
-def jpeg(segments: list[bytes], width: int = 64, height: int = 48) -> bytes:
+def jpeg(segments: list[bytes], width: int = 64, height: int = 48, picture: int = 0) -> bytes:
     """`segments` (already framed) inserted right after the SOI and JFIF of a real JPEG."""
-    base = base_jpeg(width, height)
+    base = base_jpeg(width, height, picture=picture)
     app0_end = 4 + struct.unpack_from(">H", base, 4)[0]
     return base[:app0_end] + b"".join(segments) + base[app0_end:]
 
@@ -241,6 +252,7 @@ def news_photo(
     original_filename: str | None = None,
     size: tuple[int, int] = (64, 48),
     strip: bool = False,
+    picture: int = 0,
 ) -> Path:
     """Write a JPEG as an agency would send it; `strip` writes none of the metadata (a CMS copy)."""
     segments: list[bytes] = []
@@ -291,5 +303,5 @@ def news_photo(
         segments.append(photoshop(iptc(ds)))
         segments.append(xmp(xmp_packet(body)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(jpeg(segments, *size))
+    path.write_bytes(jpeg(segments, *size, picture=picture))
     return path

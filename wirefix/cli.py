@@ -41,6 +41,7 @@ from wirefix.config import ConfigError, db_url, load_config
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest import parse_sources
 from wirefix.model import Notice
+from wirefix.online import runner as online_runner
 from wirefix.output import console, error, note, print_json, table
 from wirefix.rewrite import BackupStore
 from wirefix.scan import ScanRefused, parse_shard
@@ -537,9 +538,13 @@ def apply(
             help="No fast path: ExifTool reads every file fully before and after (slower).",
         ),
     ] = False,
+    no_online: Annotated[
+        bool, typer.Option("--no-online", help="Leave the copies on [[sites]] alone.")
+    ] = False,
 ) -> None:
     """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
-    changed file.
+    changed file. Then every copy on the configured [[sites]]: fixed or taken out, purged from
+    the [[purgers]], fetched again past the cache, one audit entry each (docs/online.md).
 
     A dry run first shows the exact field changes. Running it again changes nothing; a run that
     was interrupted is finished and logged by the next one.
@@ -572,6 +577,12 @@ def apply(
                 _print_plan(preview)
                 if not typer.confirm("Change these files?"):
                     raise typer.Exit(EXIT_OK)
+        use_online = bool(settings.online.sites) and not no_online
+        affected = (
+            online_runner.prepare(database, notice, settings.online, settings.match)
+            if use_online
+            else None
+        )
         try:
             outcomes = pipeline.apply_notice(
                 database,
@@ -584,6 +595,11 @@ def apply(
             )
         except pipeline.WorkerDied as exc:
             raise Failure(str(exc), EXIT_ERROR) from exc
+        online = (
+            online_runner.handle(database, notice, settings.online, who, affected, dry_run, note)
+            if use_online
+            else []
+        )
         case = cases.notice_case(database, notice, config=settings.match)
     if as_json:
         print_json(
@@ -592,6 +608,7 @@ def apply(
                 "dry_run": dry_run,
                 "files": [_outcome_dict(o) for o in outcomes],
                 "open_case": case.to_dict() if case else None,
+                "online": online_runner.summary(online),
             }
         )
     elif case:
@@ -611,10 +628,22 @@ def apply(
             )
         else:
             console.print(f"{changed} file(s) changed, {correct} already correct")
+    if online and not as_json:
+        table(
+            "online copies" + (" (planned)" if dry_run else ""),
+            ["site", "kind", "id", "url", "found by", "action", "status"],
+            [
+                [o.site, o.kind, o.object_id, o.url, "; ".join(o.found_by[:2]), o.action, o.status]
+                for o in online
+            ],
+        )
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         error(o.message or f"{o.candidate.file.path}: failed")
-    if failed:
+    online_open = [] if dry_run else online_runner.summary(online)["open"]
+    for line in online_open:
+        error(f"online copy open: {line}")
+    if failed or online_open:
         raise typer.Exit(EXIT_ERROR)
     if case:
         raise typer.Exit(EXIT_ATTENTION)

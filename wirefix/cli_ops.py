@@ -31,6 +31,7 @@ from wirefix.cli import (
 )
 from wirefix.lock import Busy, run_lock
 from wirefix.logs import setup as setup_logging
+from wirefix.online.config import OnlineConfig
 from wirefix.output import console, error, note, print_json, table
 from wirefix.pipeline import ApplyOptions
 from wirefix.report import build as build_report
@@ -84,9 +85,13 @@ def run(
             "processes (PostgreSQL only).",
         ),
     ] = False,
+    no_online: Annotated[
+        bool, typer.Option("--no-online", help="Leave the copies on [[sites]] alone.")
+    ] = False,
 ) -> None:
     """The scheduled pipeline: ingest the inbox folders and feeds, scan the store roots, match
-    every notice in force, apply what is certain, queue the rest for review.
+    every notice in force, apply what is certain, queue the rest for review; then the copies on
+    the configured [[sites]] (docs/online.md); a copy left open exits 1.
 
     Exit 0: nothing left to do; 1: an error; 3: done, but notices wait for a person (review,
     or an open case: a notice nothing acts on although it should); 4: another run holds the lock.
@@ -114,7 +119,10 @@ def run(
         return
     try:
         with run_lock(database, wait), open_exiftool() as et:
-            summary = run_mod.run_once(database, run_mod.RunSettings.from_settings(settings), et)
+            run_settings = run_mod.RunSettings.from_settings(settings)
+            if no_online:
+                run_settings.online = OnlineConfig()
+            summary = run_mod.run_once(database, run_settings, et)
     except Busy as exc:
         raise Failure(str(exc), EXIT_BUSY) from exc
     finally:
@@ -396,6 +404,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
             {"notice": n["id"], **n["open_case"]} for n in data["notices"] if n["open_case"]
         ],
         "files_pending_review": data["totals"]["pending_review"],
+        "online_open": [c for n in data["notices"] for c in n["online"] if c["state"] == "open"],
         "files_indexed": counts.get("indexed", 0),
         "files_failed_to_index": counts.get("failed", 0),
         "last_run": _run_dict(last),
@@ -429,6 +438,15 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         ],
     )
     print_open_cases(out["open_cases"])
+    if out["online_open"]:
+        table(
+            "online copies open",
+            ["notice", "site", "copy", "url", "why"],
+            [
+                [c["notice"], c["site"], f"{c['kind']} {c['object_id']}", c["url"], c["error"]]
+                for c in out["online_open"]
+            ],
+        )
 
 
 def _queue_status(database: Database) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from wirefix import __version__, cases
 from wirefix.agencies import same_agency
 from wirefix.match import MatchConfig
 from wirefix.model import Candidate, Notice
+from wirefix.online import report as online_report
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
 
@@ -83,7 +84,8 @@ def build(
         matched = {"auto": 0, "review": 0, "no": 0}
         for c in candidates:
             matched[c.decision] = matched.get(c.decision, 0) + 1
-        files = [_file_entry(row) for row in db.audit_entries(notice_id)]
+        rows = db.audit_entries(notice_id)
+        files = [_file_entry(row) for row in rows if not row.action.startswith("online-")]
         ok_paths, failed_paths = cases.remediated(files)
         decided = cases.by_file({k: d for k, d in decisions.items() if k[0] == notice_id})
         case = cases.open_case(notice, candidates, decided, bool(ok_paths), config)
@@ -128,6 +130,7 @@ def build(
             ),
             "open_case": case.to_dict() if case else None,
             "files": files,
+            "online": online_report.section(db, notice_id, rows),
         }
         if flt.state and entry["state"] != flt.state:
             continue
@@ -357,6 +360,7 @@ def to_html(data: dict[str, Any]) -> str:
                     f"<td class='new'>{e(_flat(c['new']))}</td></tr>"
                 )
         parts.append("</tbody></table></div>")
+    parts.extend(online_report.to_html(data["notices"]))
     head = data["audit_head"]
     parts.append(
         f"<footer>Audit log head: entry {head['entries']}, hash <code>{e(head['hash'])}</code>. "

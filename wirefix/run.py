@@ -23,6 +23,8 @@ from wirefix.config import Config, backup_dir
 from wirefix.exiftool import ExifTool
 from wirefix.ingest.sources import expand
 from wirefix.match import MatchConfig
+from wirefix.online import runner as online_runner
+from wirefix.online.config import OnlineConfig
 from wirefix.rewrite import BackupStore
 from wirefix.scan import GoneGuard, ScanRefused, scan
 from wirefix.settings import Settings
@@ -49,6 +51,7 @@ class RunSettings:
     match: MatchConfig = field(default_factory=MatchConfig)
     config: Config | None = None  # feeds' HTTP settings and auth headers
     gone_guard: GoneGuard = field(default_factory=GoneGuard)
+    online: OnlineConfig = field(default_factory=OnlineConfig)  # [[sites]]; empty: no online step
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunSettings:
@@ -62,6 +65,7 @@ class RunSettings:
             match=settings.match,
             config=settings.config,
             gone_guard=settings.gone_guard,
+            online=settings.online,
         )
 
 
@@ -80,6 +84,8 @@ class RunSummary:
     review_pending: int = 0
     # Notices in force nothing acts on although it should: {"notice", "reason", "nearest"}.
     open_cases: list[dict[str, Any]] = field(default_factory=list)
+    online_done: int = 0  # online copies changed, purged and verified
+    online_open: list[str] = field(default_factory=list)  # copies left open, one line each
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -87,7 +93,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.source_errors or self.scan_errors or self.files_failed:
+        if self.source_errors or self.scan_errors or self.files_failed or self.online_open:
             return EXIT_ERROR
         if self.review_pending or self.notices_attention or self.open_cases:
             return EXIT_ATTENTION
@@ -112,6 +118,8 @@ class RunSummary:
             "files_failed": self.files_failed,
             "review_pending": self.review_pending,
             "open_cases": self.open_cases,
+            "online_done": self.online_done,
+            "online_open": self.online_open,
             "timings": self.timings,
         }
 
@@ -140,7 +148,8 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
-    error = "; ".join(summary.source_errors + summary.scan_errors + summary.files_failed) or None
+    problems = summary.source_errors + summary.scan_errors + summary.files_failed
+    error = "; ".join(problems + summary.online_open) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
 
@@ -165,11 +174,13 @@ def handle_notice(
     summary.notices_matched += 1
     decided = cases.by_file(review_decisions(db, notice_id))
     summary.review_pending += len(cases.pending_review(candidates, decided))
+    affected = online_runner.prepare(db, notice_id, settings.online)
     if not cases.to_apply(candidates, decided):
         case = cases.notice_case(db, notice_id, candidates, settings.match)
         if case is not None:
             summary.open_cases.append({"notice": notice_id, **case.to_dict()})
             log.warning("open case", extra={"notice": notice_id, "reason": case.reason})
+        online_step(db, notice_id, settings, summary, affected)
         return
     backups = BackupStore(settings.backup_dir or backup_dir())
     options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
@@ -186,6 +197,24 @@ def handle_notice(
                 summary.files_changed += 1
         elif o.status == "failed":
             summary.files_failed.append(o.message or o.candidate.file.path)
+    online_step(db, notice_id, settings, summary, affected)
+
+
+def online_step(
+    db: Database,
+    notice_id: int,
+    settings: RunSettings,
+    summary: RunSummary,
+    affected: list[online_runner.Affected] | None,
+) -> None:
+    """The notice's copies on the sites, when the store was acted on or a copy stayed open."""
+    if not settings.online.sites or not online_runner.needs(db, notice_id):
+        return
+    started = time.monotonic()
+    outcomes = online_runner.handle(db, notice_id, settings.online, settings.operator, affected)
+    summary.timed("online", started)
+    summary.online_done += sum(o.status == "done" for o in outcomes)
+    summary.online_open += online_runner.summary(outcomes)["open"]
 
 
 # -- inbox ---------------------------------------------------------------------------------

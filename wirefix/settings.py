@@ -26,6 +26,8 @@ from wirefix.config import (
     load_config,
 )
 from wirefix.match import MatchConfig
+from wirefix.online.config import OnlineConfig
+from wirefix.online.config import parse as parse_online
 from wirefix.scan import GoneGuard
 
 
@@ -51,6 +53,7 @@ class Settings:
     gone_guard_share: Value  # a scan refuses to mark more than this share of a root gone ...
     gone_guard_files: Value  # ... and more than this many files at once (scan.GoneGuard)
     config: Config = field(default_factory=Config)  # feeds and HTTP settings
+    online: OnlineConfig = field(default_factory=OnlineConfig)  # [[sites]], [[purgers]]
 
     @property
     def match(self) -> MatchConfig:
@@ -66,7 +69,7 @@ class Settings:
         """Every setting with its source; passwords and auth headers masked."""
         shown: dict[str, Any] = {}
         for f in fields(self):
-            if f.name == "config":
+            if f.name in ("config", "online"):
                 continue
             v: Value = getattr(self, f.name)
             shown[f.name] = {"value": _plain(_mask(f.name, v.value)), "source": v.source}
@@ -77,6 +80,8 @@ class Settings:
             ],
             "source": "file" if self.config.feeds else "default",
         }
+        for key, value in self.online.show().items():
+            shown[key] = {"value": value, "source": "file" if value else "default"}
         shown["config_file"] = {
             "value": str(self.config.path) if self.config.path else None,
             "source": "file" if self.config.path else "none found",
@@ -155,6 +160,7 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
                 _count,
             ),
             config=config,
+            online=parse_online(data, str(config.path or "configuration")),
         )
     except (TypeError, ValueError) as exc:
         where = config.path or "environment"

@@ -182,3 +182,26 @@ class JournalRow(Base):
     action: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict] = mapped_column(JSON)  # the audit payload to append once it is done
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OnlineCopyRow(Base):
+    """A copy of a notice's photo on a site (media item, post or page), or a site that could not
+    be searched (`kind` "site"): open until its change was made, purged and verified."""
+
+    __tablename__ = "online_copies"
+    __table_args__ = (UniqueConstraint("notice_id", "site", "kind", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    site: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # media, posts, pages, site
+    object_id: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    found_by: Mapped[list] = mapped_column(JSON)
+    action: Mapped[str | None] = mapped_column(String(16))  # rewrite, replace, kill, unlink
+    state: Mapped[str] = mapped_column(String(16), index=True)  # open, done
+    error: Mapped[str | None] = mapped_column(Text)
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
+    replaced_by: Mapped[int | None] = mapped_column(Integer)  # the corrected media item
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

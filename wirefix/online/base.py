@@ -1,0 +1,86 @@
+"""What every site connector offers, and the copies it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class SiteError(Exception):
+    """A site did not answer or refused; the copy stays open. One line."""
+
+
+@dataclass
+class Media:
+    """A media item: the file a site serves, its renditions, and its words."""
+
+    id: int
+    url: str  # the original file
+    sizes: dict[str, str]  # size name -> URL, the original's included as "full"
+    file_name: str
+    width: int | None
+    height: int | None
+    title: str
+    caption: str
+    alt_text: str
+    description: str
+    page: str | None = None  # the attachment's own page
+    parent: int | None = None
+
+    @property
+    def text_fields(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "caption": self.caption,
+            "alt_text": self.alt_text,
+            "description": self.description,
+        }
+
+    @property
+    def urls(self) -> list[str]:
+        return sorted({self.url, *self.sizes.values()})
+
+
+@dataclass
+class Post:
+    """A post or page: its body as stored (not rendered) and its lead image."""
+
+    id: int
+    type: str  # posts, pages
+    url: str
+    title: str
+    content: str
+    featured_media: int = 0
+    excerpt: str = ""
+
+
+@dataclass
+class Listing:
+    media: list[Media] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+
+
+class Site(Protocol):
+    """A CMS: find copies, update their words, replace or delete their files, read them back."""
+
+    name: str
+
+    def list(self, search: list[str], since: str | None) -> Listing:
+        """Items matching any search word, and every item modified since `since` (ISO)."""
+        ...
+
+    def update_media(self, media_id: int, fields: dict[str, str]) -> Media: ...
+
+    def update_post(self, post: Post, content: str, title: str, featured: int) -> Post: ...
+
+    def upload(
+        self, data: bytes, file_name: str, fields: dict[str, str], parent: int | None
+    ) -> Media: ...
+
+    def delete_media(self, media_id: int) -> None: ...
+
+    def get_media(self, media_id: int) -> Media | None: ...
+
+    def get_post(self, post: Post) -> Post | None: ...
+
+    def fetch(self, url: str) -> bytes: ...
