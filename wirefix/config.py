@@ -95,6 +95,28 @@ SCHEMA: dict[str, Any] = {
     "inbox": {"folders"},
     "match": {"auto_threshold", "review_threshold"},
     "watch": {"feed_interval", "poll"},
+    # Copies beyond the store (docs/online.md).
+    "sites": [{"name", "kind", "url", "user", "password_env", "placeholder_media", "timeout"}],
+    "purgers": [
+        {
+            "name",
+            "kind",
+            "hosts",
+            "endpoint",
+            "api",
+            "service_id",
+            "zone_id",
+            "network",
+            "host",
+            "ban",
+            "token_env",
+            "client_token_env",
+            "client_secret_env",
+            "access_token_env",
+            "timeout",
+        }
+    ],
+    "online": {"phash_distance"},
 }
 
 
