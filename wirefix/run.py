@@ -23,6 +23,8 @@ from wirefix.config import Config, backup_dir
 from wirefix.exiftool import ExifTool
 from wirefix.ingest.sources import expand
 from wirefix.match import MatchConfig
+from wirefix.recipients.config import RecipientsConfig
+from wirefix.recipients.config import load as load_recipients
 from wirefix.rewrite import BackupStore
 from wirefix.scan import GoneGuard, ScanRefused, scan
 from wirefix.settings import Settings
@@ -49,6 +51,7 @@ class RunSettings:
     match: MatchConfig = field(default_factory=MatchConfig)
     config: Config | None = None  # feeds' HTTP settings and auth headers
     gone_guard: GoneGuard = field(default_factory=GoneGuard)
+    recipients: RecipientsConfig | None = None  # third parties to tell after apply (issue 17)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunSettings:
@@ -62,6 +65,7 @@ class RunSettings:
             match=settings.match,
             config=settings.config,
             gone_guard=settings.gone_guard,
+            recipients=load_recipients(settings.config.path),
         )
 
 
@@ -79,6 +83,10 @@ class RunSummary:
     review_pending: int = 0
     # Notices in force nothing acts on although it should: {"notice", "reason", "nearest"}.
     open_cases: list[dict[str, Any]] = field(default_factory=list)
+    # Third parties (wirefix.recipients.notify): told, reminded, pending; overdue acks exit 3.
+    recipients: dict[str, Any] = field(default_factory=dict)
+    notify_errors: list[str] = field(default_factory=list)
+    acks_overdue: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -86,9 +94,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.source_errors or self.scan_errors or self.files_failed:
+        if self.source_errors or self.scan_errors or self.files_failed or self.notify_errors:
             return EXIT_ERROR
-        if self.review_pending or self.notices_attention or self.open_cases:
+        if self.review_pending or self.notices_attention or self.open_cases or self.acks_overdue:
             return EXIT_ATTENTION
         return EXIT_OK
 
@@ -111,6 +119,9 @@ class RunSummary:
             "files_failed": self.files_failed,
             "review_pending": self.review_pending,
             "open_cases": self.open_cases,
+            "recipients": self.recipients,
+            "notify_errors": self.notify_errors,
+            "acks_overdue": self.acks_overdue,
             "timings": self.timings,
         }
 
@@ -132,10 +143,13 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
             summary.timed("scan", started)
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)
+        if settings.recipients and settings.recipients.recipients:
+            notify_recipients(db, settings, summary)
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
-    error = "; ".join(summary.source_errors + summary.scan_errors + summary.files_failed) or None
+    problems = summary.source_errors + summary.scan_errors + summary.files_failed
+    error = "; ".join(problems + summary.notify_errors) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
 
@@ -181,6 +195,23 @@ def handle_notice(
                 summary.files_changed += 1
         elif o.status == "failed":
             summary.files_failed.append(o.message or o.candidate.file.path)
+
+
+def notify_recipients(db: Database, settings: RunSettings, summary: RunSummary) -> None:
+    """After apply: tell the third parties who received an affected photo (issue 17)."""
+    from wirefix.recipients.notify import notify
+
+    assert settings.recipients is not None
+    started = time.monotonic()
+    http = settings.config.http if settings.config else None
+    result = notify(db, settings.recipients, settings.operator, http)
+    summary.timed("notify", started)
+    summary.recipients = result.to_dict()
+    summary.acks_overdue = result.overdue
+    summary.notify_errors = result.errors + [
+        f"notice {p['notice']}, {p['recipient']} by {p['channel']}: not sent ({p['error']})"
+        for p in result.pending
+    ]
 
 
 # -- inbox ---------------------------------------------------------------------------------
