@@ -268,6 +268,10 @@ def _send(
     store.add_token(n.id, token_hash(token), clock())  # before it leaves: a crash loses nothing
     deliveries = [by_id[i] for i in n.deliveries if i in by_id]
     out = outgoing(n.notice_id, notice, n, deliveries, m.round, cfg.ack_url(token))
+    for p, d in zip(out.photos, deliveries, strict=True):  # the store file's own identifiers
+        if d.root and d.rel_path:
+            known = file_identifiers(db, [(d.root, d.rel_path)], normalise=False)
+            p["identifiers"] = sorted(known) + [i for i in d.identifiers if i not in known]
     try:
         if m.channel == "email":
             assert cfg.smtp is not None and recipient.email

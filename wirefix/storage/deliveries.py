@@ -259,9 +259,11 @@ def _message(r: NotificationMessageRow) -> Message:
     )
 
 
-def file_identifiers(db: Database, files: list[tuple[str, str]]) -> set[str]:
-    """Normalised transmission references and agency ids of store files (root, rel_path), gone
-    ones too (a killed file's row keeps its fields)."""
+def file_identifiers(
+    db: Database, files: list[tuple[str, str]], normalise: bool = True
+) -> set[str]:
+    """Transmission references and agency ids of store files (root, rel_path), normalised as
+    the index keys them unless asked; gone ones too (a killed file's row keeps its fields)."""
     from wirefix.storage.schema import FileRow
     from wirefix.tagmap import norm_key
 
@@ -274,5 +276,6 @@ def file_identifiers(db: Database, files: list[tuple[str, str]]) -> set[str]:
             if row is None:
                 continue
             for name in ("transmission_ref", "image_id"):
-                out.update(norm_key(v) for v in (row.fields or {}).get(name, []) if v)
+                values = [v for v in (row.fields or {}).get(name, []) if v]
+                out.update(norm_key(v) for v in values) if normalise else out.update(values)
     return out
