@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -28,7 +29,12 @@ class _Collect:
         self.messages: list[tuple[list[str], Message]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        self.messages.append(
+            (
+                list(envelope.rcpt_tos),
+                email.message_from_bytes(envelope.content, policy=email.policy.default),
+            )
+        )
         return "250 OK"
 
 

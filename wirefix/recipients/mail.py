@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -61,7 +62,8 @@ def body(out: Outgoing) -> str:
 
 
 def build(out: Outgoing, to: str, smtp: Smtp, now: datetime) -> EmailMessage:
-    msg = EmailMessage()
+    # Header lines up to RFC 5322's 998: a subject naming the photo is not folded oddly.
+    msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     msg["Subject"] = subject(out)
     msg["From"] = smtp.sender
     msg["To"] = to
