@@ -136,6 +136,8 @@ def test_daraa_two_recipients_told_once_the_third_nothing_acks_in_report(
     again = run(cli, site)
     assert again["recipients"]["told"] == [] and again["files_changed"] == 0
     assert len(smtp.messages) == 1 and len(hook.received) == 1
+    assert cli.json("notify", "--dry-run")["planned"] == []
+    assert cli.json("notify")["told"] == [] and len(smtp.messages) == 1
 
     # alpha acknowledges by phone: recorded with `ack`; the same link again is refused.
     acked = cli.json("ack", alpha_url[0], "--by", "Jane Roe (alpha desk)")
