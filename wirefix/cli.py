@@ -770,6 +770,15 @@ def _report_tables(data: dict[str, Any]) -> None:
                 )
     if rows:
         table("changes", ["notice", "entry", "file", "outcome", "tag", "before", "after"], rows)
+    told = [
+        [n["id"], r["recipient"], r["state"], (r["told_at"] or "")[:19],
+         ", ".join(f"{m['channel']} {m['detail'] or m['state']}" for m in r["messages"]),
+         f"{(r['acknowledged_at'] or '')[:19]} {r['acknowledged_by'] or ''}".strip()]
+        for n in data["notices"]
+        for r in n["recipients"]
+    ]  # fmt: skip
+    if told:
+        table("third parties", ["notice", "recipient", "state", "told", "messages", "ack"], told)
 
 
 @app.command("undo")
@@ -1014,7 +1023,10 @@ def queue(
 
 
 def main() -> None:
-    from wirefix import cli_ops  # noqa: F401  registers run, watch, review, status, config
+    from wirefix import (
+        cli_ops,  # noqa: F401  registers run, watch, review, status, config
+        cli_recipients,  # noqa: F401  deliveries, notify, ack, serve
+    )
 
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.

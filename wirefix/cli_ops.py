@@ -34,6 +34,7 @@ from wirefix.logs import setup as setup_logging
 from wirefix.online.config import OnlineConfig
 from wirefix.output import console, error, note, print_json, table
 from wirefix.pipeline import ApplyOptions
+from wirefix.recipients.status import counts as recipients_counts
 from wirefix.report import build as build_report
 from wirefix.rewrite import BackupStore
 from wirefix.settings import Settings
@@ -158,7 +159,9 @@ def run(
             ],
         )
         print_open_cases(data["open_cases"])
-    for message in summary.source_errors + summary.scan_errors + summary.files_failed:
+    for message in (
+        summary.source_errors + summary.scan_errors + summary.files_failed + summary.notify_errors
+    ):
         error(message)
     raise typer.Exit(summary.exit_code)
 
@@ -387,6 +390,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         failure = last_error(database)
         counts = database.file_counts()
         queue = None if database.is_sqlite else _queue_status(database)
+        recipients = recipients_counts(database)
     finally:
         database.close()
     states: dict[str, int] = {}
@@ -410,6 +414,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "last_run": _run_dict(last),
         "last_error": _run_dict(failure),
         "queue": queue,
+        "recipients": recipients,
     }
     if as_json:
         print_json(out)
@@ -421,6 +426,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
             "open",
             "pending review",
             "open cases",
+            "acks overdue",
             "indexed files",
             "last run",
             "last error",
@@ -431,6 +437,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
                 out["notices_open"],
                 out["files_pending_review"],
                 len(out["open_cases"]),
+                recipients["acks_overdue"],
                 out["files_indexed"],
                 _run_line(last),
                 f"{failure.finished_at:%Y-%m-%d %H:%M} {failure.error}" if failure else "none",

@@ -117,6 +117,11 @@ SCHEMA: dict[str, Any] = {
         }
     ],
     "online": {"phash_distance"},
+    # Third parties (docs/recipients.md).
+    "recipients": [{"name", "email", "webhook", "secret_env", "subscriber_id"}],
+    "smtp": {"host", "port", "from", "user", "password_env", "starttls", "timeout"},
+    "ack": {"base_url"},
+    "recipients_policy": {"remind_after_hours", "max_reminders", "retry_minutes"},
 }
 
 

@@ -21,6 +21,8 @@ from wirefix.agencies import same_agency
 from wirefix.match import MatchConfig
 from wirefix.model import Candidate, Notice
 from wirefix.online import report as online_report
+from wirefix.recipients import status as recipients_status
+from wirefix.recipients.notify import ACTIONS as RECIPIENT_ACTIONS
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
 
@@ -70,6 +72,7 @@ def build(
     """
     flt = flt or ReportFilter()
     decisions = review_decisions(db)
+    policy = recipients_status.policy()
     notices = []
     for notice_id, notice, received_at in db.notices():
         if flt.notice is not None and notice_id != flt.notice:
@@ -84,8 +87,12 @@ def build(
         matched = {"auto": 0, "review": 0, "no": 0}
         for c in candidates:
             matched[c.decision] = matched.get(c.decision, 0) + 1
-        rows = db.audit_entries(notice_id)
-        files = [_file_entry(row) for row in rows if not row.action.startswith("online-")]
+        rows = db.audit_entries(notice_id)  # online copies and third parties: sections of their own
+        files = [
+            _file_entry(row)
+            for row in rows
+            if not row.action.startswith("online-") and row.action not in RECIPIENT_ACTIONS
+        ]
         ok_paths, failed_paths = cases.remediated(files)
         decided = cases.by_file({k: d for k, d in decisions.items() if k[0] == notice_id})
         case = cases.open_case(notice, candidates, decided, bool(ok_paths), config)
@@ -131,6 +138,7 @@ def build(
             "open_case": case.to_dict() if case else None,
             "files": files,
             "online": online_report.section(db, notice_id, rows),
+            "recipients": recipients_status.section(db, notice_id, policy),
         }
         if flt.state and entry["state"] != flt.state:
             continue
@@ -216,6 +224,8 @@ def _totals(notices: list[dict[str, Any]]) -> dict[str, Any]:
         "failed": sum(n["failed"] for n in notices),
         "open_cases": sum(1 for n in notices if n["open_case"]),
         "median_time_to_remediate_seconds": statistics.median(times) if times else None,
+        "recipients_told": sum(1 for n in notices for r in n["recipients"] if r["told_at"]),
+        "acks_overdue": sum(1 for n in notices for r in n["recipients"] if r["overdue"]),
     }
 
 
@@ -257,6 +267,8 @@ def to_csv(data: dict[str, Any]) -> str:
                 row += [f["remediated_at"], c["tag"], _flat(c["old"]), _flat(c["new"])]
                 row += [f["sha256_before"], f["sha256_after"], f["error"] or ""]
                 writer.writerow([*head, *row])
+        for r in recipients_status.csv_rows(n):
+            writer.writerow([*head, "", *(r.get(c, "") for c in CSV_COLUMNS[6:])])
     return out.getvalue()
 
 
@@ -309,6 +321,7 @@ def to_html(data: dict[str, Any]) -> str:
         _total("open", t["open"], "total-open"),
         _total("failed", t["failed"], "total-failed"),
         _total("open cases", t["open_cases"], "total-open-cases"),
+        _total("acknowledgements overdue", t["acks_overdue"], "total-acks-overdue"),
         _total("median time to remediate", _duration(median), "total-median"),
         "</div>",
         _chart(data["notices"]),
@@ -335,6 +348,7 @@ def to_html(data: dict[str, Any]) -> str:
         )
     parts.append("</tbody></table>")
     parts.extend(_open_cases_html(data["notices"]))
+    parts.extend(recipients_status.html_section(data["notices"]))
     for n in data["notices"]:
         if not n["files"]:
             continue

@@ -25,6 +25,8 @@ from wirefix.ingest.sources import expand
 from wirefix.match import MatchConfig
 from wirefix.online import runner as online_runner
 from wirefix.online.config import OnlineConfig
+from wirefix.recipients.config import RecipientsConfig
+from wirefix.recipients.config import load as load_recipients
 from wirefix.rewrite import BackupStore
 from wirefix.scan import GoneGuard, ScanRefused, scan
 from wirefix.settings import Settings
@@ -52,6 +54,7 @@ class RunSettings:
     config: Config | None = None  # feeds' HTTP settings and auth headers
     gone_guard: GoneGuard = field(default_factory=GoneGuard)
     online: OnlineConfig = field(default_factory=OnlineConfig)  # [[sites]]; empty: no online step
+    recipients: RecipientsConfig | None = None  # third parties to tell after apply (issue 17)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunSettings:
@@ -66,6 +69,7 @@ class RunSettings:
             config=settings.config,
             gone_guard=settings.gone_guard,
             online=settings.online,
+            recipients=load_recipients(settings.config.path),
         )
 
 
@@ -86,6 +90,10 @@ class RunSummary:
     open_cases: list[dict[str, Any]] = field(default_factory=list)
     online_done: int = 0  # online copies changed, purged and verified
     online_open: list[str] = field(default_factory=list)  # copies left open, one line each
+    # Third parties (wirefix.recipients.notify): told, reminded, pending; overdue acks exit 3.
+    recipients: dict[str, Any] = field(default_factory=dict)
+    notify_errors: list[str] = field(default_factory=list)
+    acks_overdue: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -93,9 +101,15 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.source_errors or self.scan_errors or self.files_failed or self.online_open:
+        if (
+            self.source_errors
+            or self.scan_errors
+            or self.files_failed
+            or self.online_open
+            or self.notify_errors
+        ):
             return EXIT_ERROR
-        if self.review_pending or self.notices_attention or self.open_cases:
+        if self.review_pending or self.notices_attention or self.open_cases or self.acks_overdue:
             return EXIT_ATTENTION
         return EXIT_OK
 
@@ -120,6 +134,9 @@ class RunSummary:
             "open_cases": self.open_cases,
             "online_done": self.online_done,
             "online_open": self.online_open,
+            "recipients": self.recipients,
+            "notify_errors": self.notify_errors,
+            "acks_overdue": self.acks_overdue,
             "timings": self.timings,
         }
 
@@ -145,11 +162,13 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
             summary.timed("scan", started)
         for notice_id in notices_in_force(db):
             handle_notice(db, notice_id, settings, exiftool, summary)
+        if settings.recipients and settings.recipients.recipients:
+            notify_recipients(db, settings, summary)
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
     problems = summary.source_errors + summary.scan_errors + summary.files_failed
-    error = "; ".join(problems + summary.online_open) or None
+    error = "; ".join(problems + summary.online_open + summary.notify_errors) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
 
@@ -215,6 +234,23 @@ def online_step(
     summary.timed("online", started)
     summary.online_done += sum(o.status == "done" for o in outcomes)
     summary.online_open += online_runner.summary(outcomes)["open"]
+
+
+def notify_recipients(db: Database, settings: RunSettings, summary: RunSummary) -> None:
+    """After apply: tell the third parties who received an affected photo (issue 17)."""
+    from wirefix.recipients.notify import notify
+
+    assert settings.recipients is not None
+    started = time.monotonic()
+    http = settings.config.http if settings.config else None
+    result = notify(db, settings.recipients, settings.operator, http)
+    summary.timed("notify", started)
+    summary.recipients = result.to_dict()
+    summary.acks_overdue = result.overdue
+    summary.notify_errors = result.errors + [
+        f"notice {p['notice']}, {p['recipient']} by {p['channel']}: not sent ({p['error']})"
+        for p in result.pending
+    ]
 
 
 # -- inbox ---------------------------------------------------------------------------------

@@ -82,6 +82,10 @@ class Settings:
         }
         for key, value in self.online.show().items():
             shown[key] = {"value": value, "source": "file" if value else "default"}
+        from wirefix.recipients.config import load as load_recipients
+
+        for key, value in load_recipients(self.config.path).show().items():
+            shown[key] = {"value": value, "source": "file" if self.config.path else "default"}
         shown["config_file"] = {
             "value": str(self.config.path) if self.config.path else None,
             "source": "file" if self.config.path else "none found",

@@ -205,3 +205,87 @@ class OnlineCopyRow(Base):
     replaced_by: Mapped[int | None] = mapped_column(Integer)  # the corrected media item
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- third parties (issue 17): who received which photo, who was told, who acknowledged -------
+
+
+class DeliveryRow(Base):
+    """One photo sent to one recipient (imported from a CSV / JSON Lines / Superdesk export).
+
+    The photo is named the ways the matcher names store files: the store file (root, rel_path)
+    and its sha256 as sent, and normalised identifiers (transmission reference, agency id,
+    Superdesk item id)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(128), index=True)
+    root: Mapped[str | None] = mapped_column(String(128))
+    rel_path: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    identifiers: Mapped[list] = mapped_column(JSON)
+    uri: Mapped[str | None] = mapped_column(Text)  # the item's ninjs uri / Superdesk guid
+    version: Mapped[int | None] = mapped_column(Integer)  # the version the recipient got
+    destination: Mapped[str | None] = mapped_column(String(256))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text)  # the file imported, and its line
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class NotificationRow(Base):
+    """One recipient to be told about one notice: told once, reminded, acknowledged."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "recipient", name="uq_notifications_notice_recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(128))
+    deliveries: Mapped[list] = mapped_column(JSON)  # delivery ids that tie the recipient to it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminders: Mapped[int] = mapped_column(Integer)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(256))
+    acknowledged_via: Mapped[str | None] = mapped_column(String(16))  # cli, web
+
+
+class NotificationMessageRow(Base):
+    """One message on one channel: round 0 is the notice, round n the n-th reminder. Pending
+    until the server took it (SMTP accepted, webhook answered 2xx); retried with backoff."""
+
+    __tablename__ = "notification_messages"
+    __table_args__ = (
+        UniqueConstraint(
+            "notification_id", "round", "channel", name="uq_notification_messages_round"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))  # email, webhook
+    state: Mapped[str] = mapped_column(String(16))  # pending, sent
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str | None] = mapped_column(Text)  # Message-ID, or "HTTP 200"
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AckTokenRow(Base):
+    """An acknowledgement token sent to a recipient, kept only as its sha256."""
+
+    __tablename__ = "ack_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

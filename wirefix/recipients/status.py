@@ -1,0 +1,146 @@
+"""Per notice, per recipient: told (when, channel, message id or HTTP status), acknowledged
+(when, by whom, how), reminders, escalation, overdue. The `recipients` section of `report`
+and the counts of `status`."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from wirefix.config import ConfigError, config_path
+from wirefix.recipients.config import Policy, load
+from wirefix.recipients.notify import overdue
+from wirefix.storage.database import Database, utcnow
+from wirefix.storage.deliveries import RecipientStore
+
+
+def policy() -> Policy:
+    """The configured reminder policy; a broken file is reported by the commands that use it."""
+    try:
+        return load(config_path(None)).policy
+    except ConfigError:
+        return Policy()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def section(
+    db: Database, notice_id: int, pol: Policy | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """One entry per recipient the notice concerns."""
+    pol, now = pol or policy(), now or utcnow()
+    store = RecipientStore(db)
+    out = []
+    for n in store.notifications(notice_id):
+        messages = store.messages(n.id)
+        late = overdue(n, pol.remind_after_hours, now)
+        if n.acknowledged_at:
+            state = "acknowledged"
+        elif late:
+            state = "overdue"
+        elif n.told_at:
+            state = "told"
+        else:
+            state = "pending"
+        out.append(
+            {
+                "recipient": n.recipient,
+                "state": state,
+                "told_at": _iso(n.told_at),
+                "messages": [
+                    {
+                        "channel": m.channel,
+                        "round": m.round,
+                        "state": m.state,
+                        "sent_at": _iso(m.sent_at),
+                        "detail": m.detail,
+                        "attempts": m.attempts,
+                        "last_error": m.last_error,
+                    }
+                    for m in messages
+                ],
+                "reminders": n.reminders,
+                "escalated_at": _iso(n.escalated_at),
+                "acknowledged_at": _iso(n.acknowledged_at),
+                "acknowledged_by": n.acknowledged_by,
+                "acknowledged_via": n.acknowledged_via,
+                "overdue": late,
+                "deliveries": n.deliveries,
+            }
+        )
+    return out
+
+
+def counts(db: Database, pol: Policy | None = None, now: datetime | None = None) -> dict[str, int]:
+    pol, now = pol or policy(), now or utcnow()
+    store = RecipientStore(db)
+    ns = store.notifications()
+    return {
+        "notifications": len(ns),
+        "told": sum(1 for n in ns if n.told_at),
+        "acknowledged": sum(1 for n in ns if n.acknowledged_at),
+        "acks_overdue": sum(1 for n in ns if overdue(n, pol.remind_after_hours, now)),
+        "escalated": sum(1 for n in ns if n.escalated_at and not n.acknowledged_at),
+        "messages_pending": sum(1 for m in store.messages() if m.state == "pending"),
+    }
+
+
+def csv_rows(notice: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for report's CSV: action `notify`, file = recipient, tag = channel (docs)."""
+    rows = []
+    for r in notice.get("recipients") or []:
+        for m in r["messages"] or [{}]:
+            rows.append(
+                {
+                    "file": r["recipient"],
+                    "action": "notify" if not m.get("round") else f"remind {m['round']}",
+                    "outcome": r["state"],
+                    "operator": r["acknowledged_by"] or "",
+                    "remediated_at": m.get("sent_at") or "",
+                    "tag": m.get("channel", ""),
+                    "before": m.get("detail") or "",
+                    "after": r["acknowledged_at"] or "",
+                    "error": m.get("last_error") or "",
+                }
+            )
+    return rows
+
+
+def html_section(notices: list[dict[str, Any]]) -> list[str]:
+    e = html.escape
+    parts: list[str] = []
+    for n in notices:
+        if not n.get("recipients"):
+            continue
+        parts.append(
+            f"<div class='notice recipients' data-recipients='{n['id']}'>"
+            f"<h2>Third parties told: notice {n['id']} ({e(n['agency'] or '')} {e(n['kind'])})"
+            "</h2><table><thead><tr><th>recipient</th><th>state</th><th>told</th>"
+            "<th>messages</th><th>acknowledged</th><th>reminders</th></tr></thead><tbody>"
+        )
+        for r in n["recipients"]:
+            messages = "<br>".join(
+                f"{e(m['channel'])}{' reminder ' + str(m['round']) if m['round'] else ''}: "
+                f"{e(m['state'])} {e((m['sent_at'] or '')[:19])} "
+                f"<code>{e(m['detail'] or '')}</code>"
+                + (f" <span class='old'>{e(m['last_error'])}</span>" if m["last_error"] else "")
+                for m in r["messages"]
+            )
+            ack = (
+                f"{e(r['acknowledged_at'][:19])} by {e(r['acknowledged_by'] or '')} "
+                f"({e(r['acknowledged_via'] or '')})"
+                if r["acknowledged_at"]
+                else "–"
+            )
+            escalated = " (escalated)" if r["escalated_at"] else ""
+            parts.append(
+                f"<tr data-recipient='{e(r['recipient'])}'><td>{e(r['recipient'])}</td>"
+                f"<td class='state-{e(r['state'])}'>{e(r['state'])}</td>"
+                f"<td>{e((r['told_at'] or '–')[:19])}</td><td>{messages}</td><td>{ack}</td>"
+                f"<td class='num'>{r['reminders']}{escalated}</td></tr>"
+            )
+        parts.append("</tbody></table></div>")
+    return parts
