@@ -20,8 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from wirefix.flows.pipeline import match_notice
 from wirefix.model import Correction, Event, Notice
-from wirefix.pipeline import match_notice
 from wirefix.storage import Database
 from wirefix.tagmap import index_keys
 

@@ -44,12 +44,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wirefix import audit, pipeline  # noqa: E402
+from wirefix.audit import chain as audit  # noqa: E402
 from wirefix.exiftool import ExifTool  # noqa: E402
+from wirefix.flows import pipeline  # noqa: E402
+from wirefix.index.scan import scan  # noqa: E402
 from wirefix.ingest import parse_sources  # noqa: E402
-from wirefix.plan import exiftool_values, make_plan  # noqa: E402
-from wirefix.rewrite import READ_ARGS, BackupStore  # noqa: E402
-from wirefix.scan import scan  # noqa: E402
+from wirefix.rewrite.plan import exiftool_values, make_plan  # noqa: E402
+from wirefix.rewrite.safe import READ_ARGS, BackupStore  # noqa: E402
 from wirefix.storage import Database  # noqa: E402
 
 SAMPLE = ROOT / "samples/store/afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import storegen as g  # noqa: E402
 
-from wirefix.scan import scan  # noqa: E402
+from wirefix.index.scan import scan  # noqa: E402
 from wirefix.storage import Database  # noqa: E402
 from wirefix.tagmap import FIELD_TAGS  # noqa: E402
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wirefix import fastread
 from wirefix.exiftool import ExifTool
-from wirefix.readers import image_size
+from wirefix.index.readers import image_size
+from wirefix.jpeg import read as fastread
 from wirefix.tagmap import FIELD_TAGS, index_fields
 
 #: Tags whose raw values (not only the index's view of them) the rewrite's fast path plans from.

@@ -7,8 +7,8 @@ from typing import Any
 
 from wirefix.exiftool import ExifTool
 from wirefix.model import Correction, Event, Notice, RewriteResult
-from wirefix.plan import make_plan
-from wirefix.rewrite import READ_ARGS, BackupStore, rewrite
+from wirefix.rewrite.plan import make_plan
+from wirefix.rewrite.safe import READ_ARGS, BackupStore, rewrite
 
 
 def notice(*corrections: tuple[str, str, str], kind: str = "correction") -> Notice:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, Cli, exiftool_tags
 
-from wirefix import audit
+from wirefix.audit import chain as audit
 from wirefix.storage import Database
 
 WRITER = """

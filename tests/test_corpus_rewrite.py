@@ -20,10 +20,10 @@ from conftest import CORPUS, exiftool_tags
 from helpers_rewrite import fix
 
 from wirefix.exiftool import ExifTool
-from wirefix.imagedata import image_data_hash
+from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import Correction
-from wirefix.plan import distinctive
-from wirefix.rewrite import BackupStore
+from wirefix.rewrite.plan import distinctive
+from wirefix.rewrite.safe import BackupStore
 
 NEW_BYLINE = "Łukasz Ørsted-Kowalski 김"
 NEW_CREDIT = "Crédit Corrigé/AFP"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import SAMPLES, exiftool_tags
 
-from wirefix.imagedata import image_data_hash
+from wirefix.jpeg.imagedata import image_data_hash
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 RENDITION = "web/2017-02-20/daraa-car-bomb-w240.jpg"

@@ -13,8 +13,8 @@ import pytest
 import storegen as g
 from difftool import differences
 
-from wirefix import fastread
 from wirefix.exiftool import ExifTool
+from wirefix.jpeg import read as fastread
 
 
 @pytest.fixture(scope="module")

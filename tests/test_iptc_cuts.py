@@ -19,8 +19,8 @@ from helpers_rewrite import fix, notice
 
 from wirefix.exiftool import ExifTool
 from wirefix.model import EditPlan
-from wirefix.plan import cut_forms, make_plan
-from wirefix.rewrite import READ_ARGS, BackupStore, quick_stage
+from wirefix.rewrite.plan import cut_forms, make_plan
+from wirefix.rewrite.safe import READ_ARGS, BackupStore, quick_stage
 
 DARAA_REL = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 DARAA = SAMPLES / "store" / DARAA_REL

@@ -22,7 +22,7 @@ import pytest
 from conftest import PG_URL, SAMPLES, Cli, _pg_admin
 from storegen import news_photo
 
-from wirefix import jobs
+from wirefix.flows import jobs
 from wirefix.settings import load_settings
 from wirefix.storage import Database
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from test_jpegwrite import NG3LP, _cases, _jpegs, _read
 
-from wirefix import jpegwrite
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.jpegdiff import Unexpected, check
-from wirefix.jpegwrite import IPTC_TAGS, XMP_TAGS
+from wirefix.jpeg import write as jpegwrite
+from wirefix.jpeg.prove import Unexpected, check
+from wirefix.jpeg.write import IPTC_TAGS, XMP_TAGS
 
 
 @dataclass

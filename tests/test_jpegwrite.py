@@ -24,10 +24,10 @@ from helpers_rewrite import notice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirefix import jpegwrite
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.jpegwrite import EXIF_TAGS, IPTC_TAGS, XMP_TAGS, Unsupported
-from wirefix.plan import exiftool_values, make_plan
+from wirefix.jpeg import write as jpegwrite
+from wirefix.jpeg.write import EXIF_TAGS, IPTC_TAGS, XMP_TAGS, Unsupported
+from wirefix.rewrite.plan import exiftool_values, make_plan
 
 NG3LP = SAMPLES / "store/afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 NEW_BYLINE = "Łukasz Ørsted 김민준"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import storegen as g
 
-from wirefix.match import MatchConfig, match, notice_keys
+from wirefix.decide.match import MatchConfig, match, notice_keys
+from wirefix.flows.pipeline import match_notice
+from wirefix.index.scan import scan
 from wirefix.model import Correction, Event, IndexedFile, Notice
-from wirefix.pipeline import match_notice
-from wirefix.scan import scan
 from wirefix.storage import Database
 
 MOSUL = "Iraqi forces advance towards the Old City of Mosul during the offensive against jihadists"

@@ -5,7 +5,7 @@ Through the real CLI on SQLite and PostgreSQL: `match`, `apply` and `run` exit 3
 refused files nearest to the notice with why they were refused; `status` and `report` (JSON and
 HTML) list them. The false alarms a desk would hate are not raised: a notice wirefix already
 fixed, matched again, and the photographer's photos of other days. The rule itself is
-`wirefix.cases.open_case`, tested last on plain data.
+`wirefix.decide.cases.open_case`, tested last on plain data.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 import storegen as g
 from conftest import SAMPLES, Cli
 
-from wirefix.cases import open_case, to_apply
-from wirefix.match import match
+from wirefix.decide.cases import open_case, to_apply
+from wirefix.decide.match import match
 from wirefix.model import Correction, Event, IndexedFile, Notice
 
 NOTICE = SAMPLES / "notices" / "afp-daraa-correction.txt"

@@ -11,10 +11,10 @@ from conftest import ROOT, SAMPLES, exiftool_tags
 from helpers_rewrite import fix, notice
 
 from wirefix.captions import clean_caption, dedupe_credit_lines
+from wirefix.cli.tagdoc import render
 from wirefix.exiftool import ExifTool
-from wirefix.plan import make_plan
-from wirefix.rewrite import BackupStore
-from wirefix.tagdoc import render
+from wirefix.rewrite.plan import make_plan
+from wirefix.rewrite.safe import BackupStore
 from wirefix.tagmap import FIELD_TAGS
 
 DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
@@ -55,7 +55,7 @@ def photo(tmp_path: Path) -> Path:
 
 def test_docs_table_is_the_tag_map() -> None:
     assert (ROOT / "docs" / "tags.md").read_text(encoding="utf-8") == render(), (
-        "docs/tags.md is stale: python -m wirefix.tagdoc > docs/tags.md"
+        "docs/tags.md is stale: python -m wirefix.cli.tagdoc > docs/tags.md"
     )
 
 

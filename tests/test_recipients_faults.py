@@ -13,11 +13,11 @@ import pytest
 from recipients_servers import SmtpServer, WebhookReceiver, free_port
 
 from wirefix.config import HttpSettings
+from wirefix.deliveries import Delivery
 from wirefix.model import Correction, Event, Notice
 from wirefix.recipients import config as rconfig
 from wirefix.recipients.ack import AckRefused, acknowledge
 from wirefix.recipients.deliveries import read
-from wirefix.recipients.model import Delivery
 from wirefix.recipients.notify import notify
 from wirefix.storage import Database
 from wirefix.storage.deliveries import RecipientStore

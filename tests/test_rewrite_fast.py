@@ -23,12 +23,12 @@ from conftest import CORPUS, SAMPLES, exiftool_tags
 from helpers_rewrite import fix, notice
 from test_corpus_rewrite import _manifest, assert_only_planned_changed, corrections_for
 
-from wirefix import jpegwrite
 from wirefix.exiftool import ExifTool
-from wirefix.imagedata import image_data_hash
+from wirefix.jpeg import write as jpegwrite
+from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import EditPlan
-from wirefix.plan import exiftool_values, make_plan
-from wirefix.rewrite import (
+from wirefix.rewrite.plan import exiftool_values, make_plan
+from wirefix.rewrite.safe import (
     READ_ARGS,
     WIREFIX_WRITER,
     BackupStore,

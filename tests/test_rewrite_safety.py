@@ -14,10 +14,10 @@ from conftest import SAMPLES, exiftool_tags
 from helpers_rewrite import fix
 
 from wirefix.exiftool import ExifTool, UnsafeArgument
-from wirefix.imagedata import image_data_hash
+from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import EditPlan, TagWrite
-from wirefix.rewrite import BackupStore, rewrite
-from wirefix.safety import outside_roots
+from wirefix.rewrite.safe import BackupStore, rewrite
+from wirefix.rewrite.safety import outside_roots
 
 DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 CAPTION_TAGS = ("IPTC:Caption-Abstract", "XMP-dc:Description", "IFD0:ImageDescription")

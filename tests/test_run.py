@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, Cli, exiftool_tags
 
-from wirefix.lock import run_lock
+from wirefix.flows.lock import run_lock
 from wirefix.storage import Database
 
 NOTICE = SAMPLES / "notices" / "afp-daraa-correction.eml"

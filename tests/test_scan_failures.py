@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import storegen as g
 
-import wirefix.scan as scan_module
-from wirefix.scan import ScanRefused, scan
+import wirefix.index.scan as scan_module
+from wirefix.index.scan import ScanRefused, scan
 from wirefix.storage import Database
 
 

@@ -1,3 +1,3 @@
-from wirefix.cli import main
+from wirefix.cli.app import main
 
 main()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from wirefix.audit import default_operator
+from wirefix.audit.chain import default_operator
 from wirefix.config import (
     Config,
     ConfigError,
@@ -25,10 +25,10 @@ from wirefix.config import (
     default_db_url,
     load_config,
 )
-from wirefix.match import MatchConfig
+from wirefix.decide.match import MatchConfig
+from wirefix.index.scan import GoneGuard
 from wirefix.online.config import OnlineConfig
 from wirefix.online.config import parse as parse_online
-from wirefix.scan import GoneGuard
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-QUEUE_SCHEMA = "procrastinate"  # wirefix.jobs.QUEUE_SCHEMA; a migration must not import it
+QUEUE_SCHEMA = "procrastinate"  # wirefix.flows.jobs.QUEUE_SCHEMA; a migration must not import it
 
 
 def upgrade() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class SiteError(Exception):
@@ -84,3 +84,30 @@ class Site(Protocol):
     def get_post(self, post: Post) -> Post | None: ...
 
     def fetch(self, url: str) -> bytes: ...
+
+
+@dataclass
+class CopyOutcome:
+    """One online copy and what happened to it."""
+
+    site: str
+    kind: str  # media, posts, pages, site
+    object_id: int
+    url: str
+    found_by: list[str]
+    action: str  # rewrite, replace, kill, unlink, none
+    status: str = "planned"  # planned, done, already-correct, open
+    before: dict[str, str] = field(default_factory=dict)
+    after: dict[str, str] = field(default_factory=dict)
+    api: list[dict[str, Any]] = field(default_factory=list)
+    purges: list[dict[str, Any]] = field(default_factory=list)
+    verification: list[dict[str, Any]] = field(default_factory=list)
+    replaced_by: int | None = None
+    source_file: str | None = None
+    error: str | None = None
+    audit_seq: int | None = None
+    urls: list[str] = field(default_factory=list)  # every URL the change touches
+    new_urls: list[str] = field(default_factory=list)  # the corrected item's, when replaced
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}

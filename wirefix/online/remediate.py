@@ -18,7 +18,7 @@ import io
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,15 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from wirefix import __version__
-from wirefix.audit import append
+from wirefix.audit.chain import append
 from wirefix.captions import has_boilerplate
 from wirefix.model import Notice
 from wirefix.online import store, text
-from wirefix.online.base import Media, Post, Site, SiteError
+from wirefix.online.base import CopyOutcome, Media, Post, Site, SiteError
 from wirefix.online.config import OnlineConfig
 from wirefix.online.purge import Purger, purge_all, purgers
 from wirefix.online.wordpress import WordPress, plain, session
-from wirefix.rewrite import mentions_remain
+from wirefix.rewrite.safe import mentions_remain
 from wirefix.storage.database import Database, utcnow
 
 Log = Callable[[str], None]
@@ -86,33 +86,6 @@ def affected_files(db: Database, notice_id: int) -> list[Affected]:
         if got:
             out.append(Affected(p, rel, *got))
     return out
-
-
-@dataclass
-class CopyOutcome:
-    """One online copy and what happened to it."""
-
-    site: str
-    kind: str  # media, posts, pages, site
-    object_id: int
-    url: str
-    found_by: list[str]
-    action: str  # rewrite, replace, kill, unlink, none
-    status: str = "planned"  # planned, done, already-correct, open
-    before: dict[str, str] = field(default_factory=dict)
-    after: dict[str, str] = field(default_factory=dict)
-    api: list[dict[str, Any]] = field(default_factory=list)
-    purges: list[dict[str, Any]] = field(default_factory=list)
-    verification: list[dict[str, Any]] = field(default_factory=list)
-    replaced_by: int | None = None
-    source_file: str | None = None
-    error: str | None = None
-    audit_seq: int | None = None
-    urls: list[str] = field(default_factory=list)  # every URL the change touches
-    new_urls: list[str] = field(default_factory=list)  # the corrected item's, when replaced
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
 
 
 # -- finding ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from wirefix.storage.database import Database, utcnow
 from wirefix.storage.schema import OnlineCopyRow
 
 if TYPE_CHECKING:
-    from wirefix.online.remediate import CopyOutcome
+    from wirefix.online.base import CopyOutcome
 
 
 def record(db: Database, notice_id: int, o: CopyOutcome) -> None:

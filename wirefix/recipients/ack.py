@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from wirefix.deliveries import Notification
 from wirefix.model import Notice
-from wirefix.recipients.model import Notification
 from wirefix.recipients.notify import Clock, _audit, token_hash
 from wirefix.storage.database import Database, utcnow
 from wirefix.storage.deliveries import RecipientStore

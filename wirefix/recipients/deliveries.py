@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wirefix.deliveries import Delivery
 from wirefix.recipients.config import RecipientsConfig
-from wirefix.recipients.model import Delivery
 from wirefix.tagmap import norm_key
 
 DELIVERED_STATES = {"", "success", "delivered", "sent", "transmitted"}

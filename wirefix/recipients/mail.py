@@ -13,8 +13,8 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from wirefix.deliveries import Outgoing
 from wirefix.recipients.config import Smtp
-from wirefix.recipients.model import Outgoing
 
 
 class SendError(Exception):

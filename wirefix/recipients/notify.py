@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from wirefix import __version__, cases
+from wirefix import __version__
 from wirefix.config import ConfigError, HttpSettings
+from wirefix.decide import cases
+from wirefix.deliveries import Delivery, Message, Notification, Outgoing
 from wirefix.model import Notice
 from wirefix.recipients import mail, webhook
 from wirefix.recipients.config import Recipient, RecipientsConfig
-from wirefix.recipients.model import Delivery, Message, Notification, Outgoing
 from wirefix.storage.database import Database, utcnow
 from wirefix.storage.deliveries import RecipientStore, file_identifiers
 from wirefix.tagmap import file_stem, norm_key

@@ -21,8 +21,8 @@ from typing import Any
 import requests
 
 from wirefix.config import HttpSettings
+from wirefix.deliveries import Outgoing
 from wirefix.recipients.mail import SendError
-from wirefix.recipients.model import Outgoing
 
 NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json"
 RETRY_STATUS = {429, 500, 502, 503, 504}

@@ -1,5 +1,5 @@
 """Deliveries, notifications, their messages and acknowledgement tokens, behind small typed
-methods over `Database` (issue 17). Stages see `wirefix.recipients.model` data only."""
+methods over `Database` (issue 17). Stages see `wirefix.deliveries` data only."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from wirefix.deliveries import Delivery, Message, Notification
 from wirefix.model import canonical_json
-from wirefix.recipients.model import Delivery, Message, Notification
 from wirefix.storage.database import Database, as_utc, utcnow
 from wirefix.storage.schema import (
     AckTokenRow,

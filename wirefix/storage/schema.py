@@ -173,7 +173,7 @@ class ReviewRow(Base):
 class JournalRow(Base):
     """An intent written before a file is replaced, moved or deleted, removed in the same
     transaction that appends its audit entry; one left behind means a run died in between and
-    the next run reconciles it against the file (wirefix.journal)."""
+    the next run reconciles it against the file (wirefix.rewrite.journal)."""
 
     __tablename__ = "audit_journal"
 

@@ -1,6 +1,6 @@
 """Commands for unattended work and the people around it: run, watch, review, status, config.
 
-Registered on `wirefix.cli.app` (imported at the end of cli.py); same conventions: options are
+Registered on `wirefix.cli.app.app` (imported at the end of cli.py); same conventions: options are
 parsed here, the library does the work, one renderer prints.
 """
 
@@ -11,9 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from wirefix import review as review_mod
-from wirefix import run as run_mod
-from wirefix.cli import (
+from wirefix.cli.app import (
     EXIT_ATTENTION,
     EXIT_ERROR,
     EXIT_OK,
@@ -29,14 +27,16 @@ from wirefix.cli import (
     open_exiftool,
     print_open_cases,
 )
-from wirefix.lock import Busy, run_lock
-from wirefix.logs import setup as setup_logging
+from wirefix.cli.logs import setup as setup_logging
+from wirefix.cli.output import console, error, note, print_json, table
+from wirefix.flows import review as review_mod
+from wirefix.flows import run as run_mod
+from wirefix.flows.lock import Busy, run_lock
+from wirefix.flows.pipeline import ApplyOptions
+from wirefix.flows.report import build as build_report
 from wirefix.online.config import OnlineConfig
-from wirefix.output import console, error, note, print_json, table
-from wirefix.pipeline import ApplyOptions
 from wirefix.recipients.status import counts as recipients_counts
-from wirefix.report import build as build_report
-from wirefix.rewrite import BackupStore
+from wirefix.rewrite.safe import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs
@@ -109,7 +109,7 @@ def run(
         )
     database = _database(settings)
     if enqueue:
-        from wirefix.cli import enqueue_run_command
+        from wirefix.cli.app import enqueue_run_command
 
         try:
             enqueue_run_command(database, settings, wait, as_json)
@@ -182,7 +182,7 @@ def watch(
 
     Example (systemd): ExecStart=/opt/wirefix/.venv/bin/wirefix watch --log-format json
     """
-    from wirefix.watch import Watcher
+    from wirefix.flows.watch import Watcher
 
     setup_logging(_log_format(log_format))
     settings = loaded_settings(config, db_url=db, operator=operator, watch_poll=poll)
@@ -458,7 +458,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
 
 def _queue_status(database: Database) -> dict[str, Any] | None:
     """Job counts and failed jobs of the procrastinate queue, when it is set up."""
-    from wirefix import jobs
+    from wirefix.flows import jobs
 
     try:
         data = jobs.queue_status(database, failed_limit=5)

@@ -19,10 +19,17 @@ from typing import Any
 
 from procrastinate import App
 
-from wirefix.jobs import STALL_TIMEOUT, Host, HostDatabase, bind_host, make_app, require_postgresql
+from wirefix.flows.jobs import (
+    STALL_TIMEOUT,
+    Host,
+    HostDatabase,
+    bind_host,
+    make_app,
+    require_postgresql,
+)
 from wirefix.settings import Settings
 
-log = logging.getLogger("wirefix.worker")
+log = logging.getLogger("wirefix.flows.worker")
 
 
 @dataclass

@@ -18,22 +18,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wirefix import cases, pipeline
 from wirefix.config import Config, backup_dir
+from wirefix.decide import cases
+from wirefix.decide.match import MatchConfig
 from wirefix.exiftool import ExifTool
+from wirefix.flows import online as online_runner
+from wirefix.flows import pipeline
+from wirefix.index.scan import GoneGuard, ScanRefused, scan
 from wirefix.ingest.sources import expand
-from wirefix.match import MatchConfig
-from wirefix.online import runner as online_runner
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig
 from wirefix.recipients.config import load as load_recipients
-from wirefix.rewrite import BackupStore
-from wirefix.scan import GoneGuard, ScanRefused, scan
+from wirefix.rewrite.safe import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
 
-log = logging.getLogger("wirefix.run")
+log = logging.getLogger("wirefix.flows.run")
 
 EXIT_OK, EXIT_ERROR, EXIT_ATTENTION = 0, 1, 3
 
@@ -186,7 +187,7 @@ def handle_notice(
     db: Database, notice_id: int, settings: RunSettings, exiftool: ExifTool, summary: RunSummary
 ) -> None:
     """Match one notice against the index and apply what is certain or approved by an editor;
-    a notice nothing will act on although it should is an open case (`wirefix.cases`)."""
+    a notice nothing will act on although it should is an open case (`wirefix.decide.cases`)."""
     started = time.monotonic()
     candidates = pipeline.match_notice(db, notice_id, settings.match)
     summary.timed("match", started)

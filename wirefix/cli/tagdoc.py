@@ -1,6 +1,6 @@
 """docs/tags.md from tagmap, so the documented mapping is the code's mapping.
 
-`python -m wirefix.tagdoc > docs/tags.md` regenerates it; tests/test_plan_fields.py fails when
+`python -m wirefix.cli.tagdoc > docs/tags.md` regenerates it; tests/test_plan_fields.py fails when
 the file and `tagmap.FIELD_TAGS` / `IPTC_LIMITS` disagree.
 """
 
@@ -10,13 +10,13 @@ from wirefix.tagmap import FIELD_TAGS, IPTC_LIMITS, NEVER_REWRITE, WRITABLE_GROU
 
 HEADER = """# Which tags each field maps to
 
-Generated from `wirefix/tagmap.py` by `python -m wirefix.tagdoc > docs/tags.md`; a test keeps the
-two equal. Names are ExifTool group-1 tags. A correction of a field rewrites every tag of its row
-that holds the erroneous value (whole value, or one item of a list), so EXIF, IPTC-IIM and XMP
-stay in sync as the Metadata Working Group asks; then every other writable text tag that
-*mentions* the erroneous value is corrected too (found by scanning all tags the file has, in the
-groups listed at the end; never inside a URL). Dates are matched as days and rewritten in each
-tag's own form, time of day kept.
+Generated from `wirefix/tagmap.py` by `python -m wirefix.cli.tagdoc > docs/tags.md`; a test
+keeps the two equal. Names are ExifTool group-1 tags. A correction of a field rewrites every tag
+of its row that holds the erroneous value (whole value, or one item of a list), so EXIF,
+IPTC-IIM and XMP stay in sync as the Metadata Working Group asks; then every other writable text
+tag that *mentions* the erroneous value is corrected too (found by scanning all tags the file
+has, in the groups listed at the end; never inside a URL). Dates are matched as days and
+rewritten in each tag's own form, time of day kept.
 """
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-from wirefix.fastread import exif_fault
+from wirefix.jpeg.read import exif_fault
 
 
 class Unsupported(Exception):

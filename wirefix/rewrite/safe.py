@@ -35,11 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wirefix import fastread, journal, jpegdiff, jpegwrite
 from wirefix.exiftool import ExifTool, ExifToolError, check_value
-from wirefix.imagedata import ImageDataError, image_data_hash, sha256_file
+from wirefix.jpeg import prove as jpegdiff
+from wirefix.jpeg import read as fastread
+from wirefix.jpeg import write as jpegwrite
+from wirefix.jpeg.imagedata import ImageDataError, image_data_hash, sha256_file
 from wirefix.model import EditPlan, Notice, RewriteResult
-from wirefix.plan import PlanError, distinctive, exiftool_values, make_plan
+from wirefix.rewrite import journal
+from wirefix.rewrite.plan import PlanError, distinctive, exiftool_values, make_plan
 
 #: How the rewrite reads a file (plan and verification alike): Composite tags are derived from
 #: the others and never written, and computing them is a third of ExifTool's reading time.
@@ -479,7 +482,7 @@ def _cases(word: str) -> set[str]:
     return {word, word.lower(), word.upper(), word.title(), word.casefold()}
 
 
-#: `RewriteResult.writer` of a file written by `wirefix.jpegwrite`.
+#: `RewriteResult.writer` of a file written by `wirefix.jpeg.write`.
 WIREFIX_WRITER = "wirefix-jpeg"
 
 

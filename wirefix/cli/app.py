@@ -5,7 +5,7 @@ Exit codes (README, "Exit codes"):
   1  error: a source, file, notice or the database could not be handled (stderr says which)
   2  usage error (bad option or argument), or a rewrite refused without --yes off a terminal
   3  done, but something waits for a person (unparsed / needs-review notices, review candidates,
-     open cases: a notice nothing acts on although it should, `wirefix.cases`)
+     open cases: a notice nothing acts on although it should, `wirefix.decide.cases`)
   4  another `wirefix run` holds the lock (`--wait SECONDS` waits instead)
 
 `wirefix parse` / `wirefix ingest` read every source they are given: a source that cannot be read
@@ -35,17 +35,21 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__, audit, cases, journal, pipeline
-from wirefix import report as report_mod
+from wirefix import __version__
+from wirefix.audit import chain as audit
+from wirefix.cli.output import console, error, note, print_json, table
 from wirefix.config import ConfigError, db_url, load_config
+from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.flows import online as online_runner
+from wirefix.flows import pipeline
+from wirefix.flows import report as report_mod
+from wirefix.index.scan import ScanRefused, parse_shard
+from wirefix.index.scan import scan as scan_store
 from wirefix.ingest import parse_sources
 from wirefix.model import Notice
-from wirefix.online import runner as online_runner
-from wirefix.output import console, error, note, print_json, table
-from wirefix.rewrite import BackupStore
-from wirefix.scan import ScanRefused, parse_shard
-from wirefix.scan import scan as scan_store
+from wirefix.rewrite import recover
+from wirefix.rewrite.safe import BackupStore
 from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
 
@@ -356,8 +360,8 @@ def scan(
 
 
 def print_open_cases(found: list[dict[str, Any]]) -> None:
-    """Open cases (`wirefix.cases`) for people: one line each on stderr, so a cron mail says it,
-    and the refused files nearest to each notice, with why they were refused."""
+    """Open cases (`wirefix.decide.cases`) for people: one line each on stderr, so a cron mail
+    says it, and the refused files nearest to each notice, with why they were refused."""
     for case in found:
         note(f"notice {case['notice']} is an open case: {case['reason']}")
         if case["nearest"]:
@@ -798,7 +802,7 @@ def undo_cmd(
 
     Example: wirefix undo 12
     """
-    from wirefix.undo import UndoError, undo
+    from wirefix.rewrite.undo import UndoError, undo
 
     settings = loaded_settings(operator=operator, backup_dir=backups)
     store = BackupStore(settings.backup_dir.value)
@@ -855,7 +859,7 @@ def audit_verify(
     """
     with open_db(db) as database:
         if repair:
-            for line in journal.reconcile(database):
+            for line in recover.reconcile(database):
                 note(line)
         result = audit.verify(database)
     if as_json:
@@ -888,8 +892,8 @@ def db_upgrade(db: DbOption = None) -> None:
 
 def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
     """`wirefix run --enqueue`: ingest here, queue the rest; refused on SQLite before any work."""
-    from wirefix import jobs
-    from wirefix.lock import run_lock
+    from wirefix.flows import jobs
+    from wirefix.flows.lock import run_lock
 
     jobs.require_postgresql(database)
     with run_lock(database, wait), open_exiftool() as et:
@@ -960,8 +964,8 @@ def worker(
 
     Example: wirefix worker --db postgresql://wirefix@db/wirefix --concurrency 2
     """
-    from wirefix import worker as worker_mod
-    from wirefix.logs import setup as setup_logging
+    from wirefix.cli.logs import setup as setup_logging
+    from wirefix.flows import worker as worker_mod
 
     if log_format not in ("text", "json"):
         raise Failure(f"unknown log format {log_format!r}: text or json", EXIT_USAGE)
@@ -991,7 +995,7 @@ def queue(
     Exit 1 when jobs have failed (after --retry-failed: when any remain failed).
     Example: wirefix queue --retry-failed
     """
-    from wirefix import jobs
+    from wirefix.flows import jobs
 
     with open_db(db) as database:
         retried = jobs.retry_failed(database) if retry_failed else 0
@@ -1023,10 +1027,6 @@ def queue(
 
 
 def main() -> None:
-    from wirefix import (
-        cli_ops,  # noqa: F401  registers run, watch, review, status, config
-        cli_recipients,  # noqa: F401  deliveries, notify, ack, serve
-    )
 
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.

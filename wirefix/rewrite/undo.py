@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wirefix import __version__, audit, journal, kill
-from wirefix.imagedata import image_data_hash, sha256_file
-from wirefix.rewrite import BackupStore, fsync_dir, fsync_file, temporary_for
-from wirefix.safety import file_lock, outside_roots
+from wirefix import __version__
+from wirefix.audit import chain as audit
+from wirefix.jpeg.imagedata import image_data_hash, sha256_file
+from wirefix.rewrite import journal, kill, recover
+from wirefix.rewrite.safe import BackupStore, fsync_dir, fsync_file, temporary_for
+from wirefix.rewrite.safety import file_lock, outside_roots
 from wirefix.storage.database import Database, utcnow
 
 
@@ -37,7 +39,7 @@ class UndoResult:
 def undo(
     db: Database, seq: int, backups: BackupStore, operator: str, et_version: str
 ) -> UndoResult:
-    journal.reconcile(db)
+    recover.reconcile(db)
     row = db.audit_entry(seq)
     if row is None:
         raise UndoError(f"no audit entry {seq}: `wirefix report` lists the entries")

@@ -1,7 +1,7 @@
 """Scans and remediations as jobs on procrastinate workers, in wirefix's own PostgreSQL (SPEC §9).
 
 The jobs call the same stage functions as the in-process pipeline; this module only decides what
-is queued and under which locks (`wirefix.worker` runs the workers):
+is queued and under which locks (`wirefix.flows.worker` runs the workers):
 
 - `scan_shard(root, shard, shards)`: one shard of one store root (CRC-32 of the relative path);
 - `dispatch()`: once no scan job is left, one `match_notice` job per notice in force;
@@ -35,15 +35,16 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from wirefix import cases, pipeline
+from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
+from wirefix.flows import pipeline
+from wirefix.flows.pipeline import ApplyOptions
 from wirefix.model import IndexedFile
-from wirefix.pipeline import ApplyOptions
-from wirefix.rewrite import BackupStore
+from wirefix.rewrite.safe import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database, DatabaseError
 
-log = logging.getLogger("wirefix.jobs")
+log = logging.getLogger("wirefix.flows.jobs")
 
 QUEUE_SCHEMA = "procrastinate"  # created by migration 0005
 DEFAULT_SHARDS = 4
@@ -170,7 +171,7 @@ _host: Host | None = None
 
 
 def bind_host(h: Host | None) -> None:
-    """Set (or clear) what this process's jobs work with; `wirefix.worker` does it."""
+    """Set (or clear) what this process's jobs work with; `wirefix.flows.worker` does it."""
     global _host
     _host = h
 
@@ -232,7 +233,7 @@ def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[
     """Index one shard of one store root, found at this host's mount point. A root the gone
     guard refuses fails the job without retries: the next attempt would see the same folder,
     and a person must look (`wirefix queue` shows the reason)."""
-    from wirefix.scan import ScanRefused, scan
+    from wirefix.index.scan import ScanRefused, scan
 
     def run() -> dict[str, Any]:
         h = host()
@@ -262,7 +263,7 @@ def dispatch(context: JobContext) -> dict[str, int]:
                     "wirefix:dispatch", allow_unknown=False, schedule_in={"seconds": DISPATCH_POLL}
                 ).defer()
             return {"waiting_for_scans": 1}
-        from wirefix.run import notices_in_force
+        from wirefix.flows.run import notices_in_force
 
         queued = 0
         for notice_id in notices_in_force(h.db):
@@ -277,8 +278,8 @@ def dispatch(context: JobContext) -> dict[str, int]:
 @task("match_notice", queue="match", retry=TRANSIENT)
 def match_notice(context: JobContext, notice_id: int) -> dict[str, Any]:
     """Match one notice, then queue one apply job per file a machine may change
-    (`wirefix.cases.to_apply`, the rule `apply_notice` enforces too); a notice nothing will act
-    on although it should is logged as an open case, and `status` lists it."""
+    (`wirefix.decide.cases.to_apply`, the rule `apply_notice` enforces too); a notice nothing
+    will act on although it should is logged as an open case, and `status` lists it."""
     from wirefix.storage.runs import review_decisions
 
     def run() -> dict[str, Any]:
@@ -440,7 +441,7 @@ def ingest_and_enqueue(
 ) -> dict[str, Any]:
     """`wirefix run --enqueue` and the periodic run: ingest the inbox folders and feeds here
     (cheap, and their errors belong to this run), then queue the scans and the matching."""
-    from wirefix import run as run_mod
+    from wirefix.flows import run as run_mod
 
     require_postgresql(db)
     rs = run_mod.RunSettings.from_settings(settings)

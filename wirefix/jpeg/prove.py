@@ -26,7 +26,7 @@ import struct
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from wirefix.jpegwrite import _NS, EXIF_TAGS, IPTC_TAGS, XMP_TAGS
+from wirefix.jpeg.write import _NS, EXIF_TAGS, IPTC_TAGS, XMP_TAGS
 
 
 class Unexpected(Exception):

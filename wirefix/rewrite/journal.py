@@ -11,7 +11,6 @@ without an audit entry once any later run has started.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import signal
@@ -19,10 +18,6 @@ import socket
 import subprocess
 from pathlib import Path
 from typing import Any
-
-from wirefix import audit
-from wirefix.imagedata import sha256_file
-from wirefix.storage.database import Database, JournalClaimed
 
 _passes: dict[str, int] = {}
 
@@ -77,50 +72,3 @@ def alive(run: dict[str, Any]) -> bool:
     except PermissionError:
         return True
     return run.get("start") is None or _start_time(pid) == run.get("start")
-
-
-def reconcile(db: Database) -> list[str]:
-    """Settle the intents of dead runs; returns one line per intent handled."""
-    from wirefix import kill  # kill uses the journal too
-
-    done: list[str] = []
-    for jid, path, action, body in db.journal_pending():
-        if alive(body.get("run") or {}):
-            continue
-        note = "logged on recovery: the run that made this change stopped before logging it"
-        try:
-            if action in ("rewrite", "undo"):
-                tmp = body.get("tmp")
-                if tmp:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)
-                current = sha256_file(path) if os.path.isfile(path) else None
-                if current == body.get("sha256_after"):
-                    seq = audit.append(db, _noted(body, note), jid)
-                    done.append(f"{path}: {action} had happened; logged as entry {seq}")
-                elif current == body.get("sha256_before"):
-                    db.journal_drop(jid)
-                    done.append(f"{path}: {action} had not happened; nothing to log")
-                else:
-                    failed = dict(
-                        _noted(body, note),
-                        outcome="failed",
-                        sha256_after=current,
-                        error=f"{path}: after an interrupted {action} the file is neither the "
-                        "old nor the planned new version; check it by hand",
-                    )
-                    seq = audit.append(db, failed, jid)
-                    done.append(f"{path}: unexpected content after interruption; entry {seq}")
-            elif action in ("kill", "restore"):
-                kill.carry_out(body["steps"], reverse=action == "restore")
-                seq = audit.append(db, _noted(body, note), jid)
-                done.append(f"{path}: interrupted {action} finished; logged as entry {seq}")
-        except JournalClaimed:
-            continue
-        except (OSError, kill.KillError) as exc:
-            done.append(f"{path}: could not settle the interrupted {action}: {exc}")
-    return done
-
-
-def _noted(body: dict[str, Any], note: str) -> dict[str, Any]:
-    return dict(body, notes=[*body.get("notes", []), note])

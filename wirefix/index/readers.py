@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from wirefix import fastread
 from wirefix.exiftool import ExifTool, ExifToolError, UnsafeArgument, check_path
+from wirefix.jpeg import read as fastread
 from wirefix.tagmap import index_fields, index_keys
 
 _exiftool: ExifTool | None = None

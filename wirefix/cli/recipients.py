@@ -1,6 +1,6 @@
 """Commands for third parties (issue 17): deliveries import, notify, ack, serve.
 
-Registered on `wirefix.cli.app` from `cli.main`; same conventions as cli_ops: options here, the
+Registered on `wirefix.cli.app.app` from `cli.main`; same conventions as cli_ops: options here, the
 work in `wirefix.recipients`, one renderer.
 
 Exit codes: `deliveries import` 1 when the file is refused (nothing imported); `notify` 1 when
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from wirefix.cli import (
+from wirefix.cli.app import (
     EXIT_ATTENTION,
     EXIT_ERROR,
     EXIT_OK,
@@ -27,8 +27,8 @@ from wirefix.cli import (
     app,
     loaded_settings,
 )
-from wirefix.cli_ops import OperatorOption, _database
-from wirefix.output import console, error, note, print_json, table
+from wirefix.cli.ops import OperatorOption, _database
+from wirefix.cli.output import console, error, note, print_json, table
 from wirefix.recipients import config as rconfig
 from wirefix.recipients.ack import AckRefused, acknowledge, token_of
 from wirefix.recipients.deliveries import DeliveriesError, read

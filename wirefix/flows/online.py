@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wirefix.match import MatchConfig
+from wirefix.decide.match import MatchConfig
+from wirefix.flows.pipeline import match_notice
 from wirefix.online import store
 from wirefix.online.config import OnlineConfig
 from wirefix.online.remediate import Affected, CopyOutcome, Log, Remediation, affected_files
-from wirefix.pipeline import match_notice
 from wirefix.storage.database import Database
 
 

@@ -6,7 +6,7 @@ undo` can put them back. With `--purge` they are deleted instead, and so are wir
 of the photo; the audit entry keeps their sha256, never their bytes.
 
 Each step names its source, destination and sha256, and `carry_out` is idempotent: a run killed
-half-way is finished by the next one (wirefix.journal).
+half-way is finished by the next one (wirefix.rewrite.journal).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from wirefix.imagedata import sha256_file
-from wirefix.journal import crash_point
-from wirefix.rewrite import fsync_dir, fsync_file
+from wirefix.jpeg.imagedata import sha256_file
+from wirefix.rewrite.journal import crash_point
+from wirefix.rewrite.safe import fsync_dir, fsync_file
 
 
 class KillError(Exception):

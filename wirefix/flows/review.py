@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from wirefix import audit, pipeline
+from wirefix.audit import chain as audit
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.imagedata import sha256_file
+from wirefix.flows import pipeline
+from wirefix.flows.run import notices_in_force
+from wirefix.jpeg.imagedata import sha256_file
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
-from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import READ_ARGS, BackupStore
-from wirefix.run import notices_in_force
+from wirefix.rewrite.plan import PlanError, make_plan
+from wirefix.rewrite.safe import READ_ARGS, BackupStore
 from wirefix.storage import Database
 from wirefix.storage.runs import record_review, review_decisions
 

@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.run import (
+from wirefix.flows.run import (
     FAILED,
     PROCESSED,
     RunSettings,
@@ -35,7 +35,7 @@ from wirefix.run import (
 from wirefix.storage import Database, DatabaseError
 from wirefix.storage.runs import finish_run, start_run
 
-log = logging.getLogger("wirefix.watch")
+log = logging.getLogger("wirefix.flows.watch")
 
 #: A file is handled once its size has not changed for this long (it may still be copying).
 SETTLE_SECONDS = 0.3

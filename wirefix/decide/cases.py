@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wirefix.match import MatchConfig
+from wirefix.decide.match import MatchConfig
 from wirefix.model import Candidate, Notice
 
 if TYPE_CHECKING:

@@ -15,13 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wirefix import audit, cases, ingest, journal, kill
+from wirefix import ingest
+from wirefix.audit import chain as audit
 from wirefix.config import Config, quarantine_dir
+from wirefix.decide import cases
+from wirefix.decide.match import MatchConfig, match, notice_keys
 from wirefix.exiftool import ExifTool, ExifToolError
-from wirefix.match import MatchConfig, match, notice_keys
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
-from wirefix.plan import PlanError, make_plan
-from wirefix.rewrite import (
+from wirefix.rewrite import journal, kill, recover
+from wirefix.rewrite.plan import PlanError, make_plan
+from wirefix.rewrite.safe import (
     BackupStore,
     Prepared,
     Quick,
@@ -38,7 +41,7 @@ from wirefix.rewrite import (
     remove_orphans_of,
     stage,
 )
-from wirefix.safety import file_lock, outside_roots
+from wirefix.rewrite.safety import file_lock, outside_roots
 from wirefix.storage import Database
 from wirefix.storage.database import JournalClaimed, utcnow
 from wirefix.storage.runs import review_decisions
@@ -117,19 +120,19 @@ def apply_notice(
 ) -> list[FileOutcome]:
     """Plan and rewrite (or kill) every `auto` candidate (and `review` ones if asked), one audit
     entry per changed file. A file that already carries the correction is left alone and
-    reported so. Intents left by an interrupted run are settled first (wirefix.journal).
+    reported so. Intents left by an interrupted run are settled first (wirefix.rewrite.journal).
 
     With `workers` > 1 a rewrite's batches run in that many processes, each with its own
     ExifTool and database connection (ExifTool's reads are most of the work and use one core).
     """
     opts = options or ApplyOptions(dry_run=dry_run, include_review=include_review)
     if not opts.dry_run:
-        journal.reconcile(db)
+        recover.reconcile(db)
     notice, received_at = db.notice(notice_id)
     candidates = db.candidates(notice_id)
     if not candidates:
         candidates = match_notice(db, notice_id, opts.match)
-    # Editors' review decisions are data (wirefix.cases.to_apply).
+    # Editors' review decisions are data (wirefix.decide.cases.to_apply).
     decided = cases.by_file(review_decisions(db, notice_id))
     ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
     roots = db.roots()
@@ -582,7 +585,7 @@ def store_roots(paths: list[str], known: dict[str, str] | None = None) -> dict[s
     """Name the folders given on the command line: a folder the database already knows keeps
     its name (from the config's [store.roots] or an earlier scan), so one folder is never
     indexed twice under two names; a new one is named after itself."""
-    from wirefix.scan import root_name
+    from wirefix.index.scan import root_name
 
     by_path = {os.path.realpath(path): name for name, path in (known or {}).items()}
     return {by_path.get(os.path.realpath(p)) or root_name(p): Path(p) for p in paths}

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wirefix import __version__, cases
+from wirefix import __version__
 from wirefix.agencies import same_agency
-from wirefix.match import MatchConfig
+from wirefix.decide import cases
+from wirefix.decide.match import MatchConfig
 from wirefix.model import Candidate, Notice
 from wirefix.online import report as online_report
 from wirefix.recipients import status as recipients_status
@@ -66,7 +67,7 @@ def build(
     db: Database, flt: ReportFilter | None = None, config: MatchConfig | None = None
 ) -> dict[str, Any]:
     """Per notice: arrival, decisions, remediations with their changes, operators, timing, and
-    the open case if it is one (`wirefix.cases`; `config`: the matcher's thresholds).
+    the open case if it is one (`wirefix.decide.cases`; `config`: the matcher's thresholds).
 
     The shape is the `--json` contract of `wirefix report`.
     """

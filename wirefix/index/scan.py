@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wirefix import readers
+from wirefix.index import readers
 from wirefix.storage import Database, DatabaseError
 from wirefix.storage.files import FileState
 

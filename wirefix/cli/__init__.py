@@ -1,0 +1,1 @@
+"""The `wirefix` command: options, rendering, exit codes."""

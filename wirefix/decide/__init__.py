@@ -1,0 +1,1 @@
+"""Candidates and open cases: which files a notice concerns, and why."""

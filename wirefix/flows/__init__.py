@@ -1,0 +1,1 @@
+"""The stages composed: one notice, the scheduled run, the service, the queue."""

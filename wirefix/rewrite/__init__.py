@@ -1,0 +1,1 @@
+"""The edit plan and the safe rewrite: backups, write, proof, verification, kills, undo."""
