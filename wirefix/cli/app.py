@@ -1027,6 +1027,10 @@ def queue(
 
 
 def main() -> None:
+    from wirefix.cli import (
+        ops,  # noqa: F401  registers run, watch, review, status, config
+        recipients,  # noqa: F401  deliveries, notify, ack, serve
+    )
 
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
