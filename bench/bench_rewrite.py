@@ -49,8 +49,9 @@ from wirefix.exiftool import ExifTool  # noqa: E402
 from wirefix.flows import pipeline  # noqa: E402
 from wirefix.index.scan import scan  # noqa: E402
 from wirefix.ingest import parse_sources  # noqa: E402
+from wirefix.rewrite.backups import BackupStore  # noqa: E402
 from wirefix.rewrite.plan import exiftool_values, make_plan  # noqa: E402
-from wirefix.rewrite.safe import READ_ARGS, BackupStore  # noqa: E402
+from wirefix.rewrite.steps import READ_ARGS  # noqa: E402
 from wirefix.storage import Database  # noqa: E402
 
 SAMPLE = ROOT / "samples/store/afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"

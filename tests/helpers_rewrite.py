@@ -7,8 +7,10 @@ from typing import Any
 
 from wirefix.exiftool import ExifTool
 from wirefix.model import Correction, Event, Notice, RewriteResult
+from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.plan import make_plan
-from wirefix.rewrite.safe import READ_ARGS, BackupStore, rewrite
+from wirefix.rewrite.safe import rewrite
+from wirefix.rewrite.steps import READ_ARGS
 
 
 def notice(*corrections: tuple[str, str, str], kind: str = "correction") -> Notice:

@@ -22,8 +22,8 @@ from helpers_rewrite import fix
 from wirefix.exiftool import ExifTool
 from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import Correction
+from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.plan import distinctive
-from wirefix.rewrite.safe import BackupStore
 
 NEW_BYLINE = "Łukasz Ørsted-Kowalski 김"
 NEW_CREDIT = "Crédit Corrigé/AFP"

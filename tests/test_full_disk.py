@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, exiftool_tags
 
-from wirefix.rewrite.safe import BackupStore, _host_tag
+from wirefix.rewrite.backups import BackupStore, _host_tag
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 COPIES = 20

@@ -19,8 +19,10 @@ from helpers_rewrite import fix, notice
 
 from wirefix.exiftool import ExifTool
 from wirefix.model import EditPlan
+from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.fast import quick_stage
 from wirefix.rewrite.plan import cut_forms, make_plan
-from wirefix.rewrite.safe import READ_ARGS, BackupStore, quick_stage
+from wirefix.rewrite.steps import READ_ARGS
 
 DARAA_REL = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 DARAA = SAMPLES / "store" / DARAA_REL

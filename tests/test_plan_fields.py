@@ -13,8 +13,8 @@ from helpers_rewrite import fix, notice
 from wirefix.captions import clean_caption, dedupe_credit_lines
 from wirefix.cli.tagdoc import render
 from wirefix.exiftool import ExifTool
+from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.plan import make_plan
-from wirefix.rewrite.safe import BackupStore
 from wirefix.tagmap import FIELD_TAGS
 
 DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"

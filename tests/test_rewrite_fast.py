@@ -27,17 +27,12 @@ from wirefix.exiftool import ExifTool
 from wirefix.jpeg import write as jpegwrite
 from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import EditPlan
+from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.fast import Quick, quick_finish, quick_stage
 from wirefix.rewrite.plan import exiftool_values, make_plan
-from wirefix.rewrite.safe import (
-    READ_ARGS,
-    WIREFIX_WRITER,
-    BackupStore,
-    Quick,
-    commit,
-    mentions_remain,
-    quick_finish,
-    quick_stage,
-)
+from wirefix.rewrite.safe import commit
+from wirefix.rewrite.steps import READ_ARGS, WIREFIX_WRITER
+from wirefix.rewrite.verify import mentions_remain
 
 DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 DARAA_FIX = ("byline", "ERIC FEFERBERG", "MOHAMAD ABAZEED")

@@ -16,7 +16,8 @@ from helpers_rewrite import fix
 from wirefix.exiftool import ExifTool, UnsafeArgument
 from wirefix.jpeg.imagedata import image_data_hash
 from wirefix.model import EditPlan, TagWrite
-from wirefix.rewrite.safe import BackupStore, rewrite
+from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.safe import rewrite
 from wirefix.rewrite.safety import outside_roots
 
 DARAA = SAMPLES / "store" / "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"

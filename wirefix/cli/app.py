@@ -49,7 +49,7 @@ from wirefix.index.scan import scan as scan_store
 from wirefix.ingest import parse_sources
 from wirefix.model import Notice
 from wirefix.rewrite import recover
-from wirefix.rewrite.safe import BackupStore
+from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
 

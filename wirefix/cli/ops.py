@@ -36,7 +36,7 @@ from wirefix.flows.pipeline import ApplyOptions
 from wirefix.flows.report import build as build_report
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.status import counts as recipients_counts
-from wirefix.rewrite.safe import BackupStore
+from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs

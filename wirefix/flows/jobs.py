@@ -40,7 +40,7 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
 from wirefix.flows.pipeline import ApplyOptions
 from wirefix.model import IndexedFile
-from wirefix.rewrite.safe import BackupStore
+from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database, DatabaseError
 

@@ -23,25 +23,13 @@ from wirefix.decide.match import MatchConfig, match, notice_keys
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.rewrite import journal, kill, recover
+from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.durable import fsync_all, remove_orphans, remove_orphans_of
+from wirefix.rewrite.fast import Quick, discard_quick, quick_finish, quick_stage
 from wirefix.rewrite.plan import PlanError, make_plan
-from wirefix.rewrite.safe import (
-    BackupStore,
-    Prepared,
-    Quick,
-    Staged,
-    commit,
-    discard_quick,
-    finish,
-    fsync_all,
-    look,
-    quick_finish,
-    quick_stage,
-    read_batch,
-    remove_orphans,
-    remove_orphans_of,
-    stage,
-)
+from wirefix.rewrite.safe import commit, finish, read_batch, stage
 from wirefix.rewrite.safety import file_lock, outside_roots
+from wirefix.rewrite.steps import Prepared, Staged, look
 from wirefix.storage import Database
 from wirefix.storage.database import JournalClaimed, utcnow
 from wirefix.storage.runs import review_decisions

@@ -16,8 +16,9 @@ from wirefix.flows import pipeline
 from wirefix.flows.run import notices_in_force
 from wirefix.jpeg.imagedata import sha256_file
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
+from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.plan import PlanError, make_plan
-from wirefix.rewrite.safe import READ_ARGS, BackupStore
+from wirefix.rewrite.steps import READ_ARGS
 from wirefix.storage import Database
 from wirefix.storage.runs import record_review, review_decisions
 

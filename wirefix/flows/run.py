@@ -29,7 +29,7 @@ from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig
 from wirefix.recipients.config import load as load_recipients
-from wirefix.rewrite.safe import BackupStore
+from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run

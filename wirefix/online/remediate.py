@@ -35,7 +35,7 @@ from wirefix.online.base import CopyOutcome, Media, Post, Site, SiteError
 from wirefix.online.config import OnlineConfig
 from wirefix.online.purge import Purger, purge_all, purgers
 from wirefix.online.wordpress import WordPress, plain, session
-from wirefix.rewrite.safe import mentions_remain
+from wirefix.rewrite.verify import mentions_remain
 from wirefix.storage.database import Database, utcnow
 
 Log = Callable[[str], None]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from wirefix.jpeg.imagedata import sha256_file
+from wirefix.rewrite.durable import fsync_dir, fsync_file
 from wirefix.rewrite.journal import crash_point
-from wirefix.rewrite.safe import fsync_dir, fsync_file
 
 
 class KillError(Exception):

@@ -19,7 +19,8 @@ from wirefix import __version__
 from wirefix.audit import chain as audit
 from wirefix.jpeg.imagedata import image_data_hash, sha256_file
 from wirefix.rewrite import journal, kill, recover
-from wirefix.rewrite.safe import BackupStore, fsync_dir, fsync_file, temporary_for
+from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.durable import fsync_dir, fsync_file, temporary_for
 from wirefix.rewrite.safety import file_lock, outside_roots
 from wirefix.storage.database import Database, utcnow
 
