@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from wirefix.audit import chain as audit  # noqa: E402
 from wirefix.exiftool import ExifTool  # noqa: E402
 from wirefix.flows import pipeline  # noqa: E402
+from wirefix.flows.outcomes import ApplyOptions  # noqa: E402
 from wirefix.index.scan import scan  # noqa: E402
 from wirefix.ingest import parse_sources  # noqa: E402
 from wirefix.rewrite.backups import BackupStore  # noqa: E402
@@ -86,7 +87,7 @@ def run_wirefix(
             et,
             backups,
             "bench@localhost",
-            options=pipeline.ApplyOptions(full_verify=full_verify),
+            options=ApplyOptions(full_verify=full_verify),
             workers=workers,
         )
     elapsed = time.perf_counter() - started

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import SAMPLES, Cli
 
-from wirefix.flows.pipeline import BATCH_SIZE
+from wirefix.flows.batch import BATCH_SIZE
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 COPIES = 2 * BATCH_SIZE + 5  # three batches, the last one short

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, Cli
 
-from wirefix.flows.pipeline import BATCH_SIZE
+from wirefix.flows.batch import BATCH_SIZE
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 COPIES = 30

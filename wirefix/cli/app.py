@@ -44,6 +44,8 @@ from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import online as online_runner
 from wirefix.flows import pipeline
 from wirefix.flows import report as report_mod
+from wirefix.flows.outcomes import ApplyOptions, FileOutcome, store_roots
+from wirefix.flows.processes import WorkerDied
 from wirefix.index.scan import ScanRefused, parse_shard
 from wirefix.index.scan import scan as scan_store
 from wirefix.ingest import parse_sources
@@ -304,7 +306,7 @@ def scan(
         raise Failure(str(exc), EXIT_USAGE) from None
     guard = load_settings().gone_guard
     with open_db(db) as database:
-        named = pipeline.store_roots([str(r) for r in roots], database.roots())
+        named = store_roots([str(r) for r in roots], database.roots())
         with Progress(
             TextColumn("scanning"),
             BarColumn(),
@@ -431,7 +433,7 @@ def match_cmd(
 # -- apply ---------------------------------------------------------------------------------
 
 
-def _outcome_dict(o: pipeline.FileOutcome) -> dict[str, Any]:
+def _outcome_dict(o: FileOutcome) -> dict[str, Any]:
     plan = o.plan
     return {
         "path": o.candidate.file.path,
@@ -446,7 +448,7 @@ def _outcome_dict(o: pipeline.FileOutcome) -> dict[str, Any]:
     }
 
 
-def _print_plan(outcomes: list[pipeline.FileOutcome]) -> None:
+def _print_plan(outcomes: list[FileOutcome]) -> None:
     rows = []
     for o in outcomes:
         if o.plan and o.plan.action == "kill":
@@ -558,7 +560,7 @@ def apply(
     settings = loaded_settings(operator=operator, backup_dir=backups, quarantine_dir=quarantine)
     who = settings.operator.value
     store = BackupStore(settings.backup_dir.value)
-    opts = pipeline.ApplyOptions(
+    opts = ApplyOptions(
         dry_run=dry_run,
         include_review=include_review,
         purge=purge,
@@ -597,7 +599,7 @@ def apply(
                 options=replace(opts, dry_run=dry_run),
                 workers=workers or os.cpu_count() or 1,
             )
-        except pipeline.WorkerDied as exc:
+        except WorkerDied as exc:
             raise Failure(str(exc), EXIT_ERROR) from exc
         online = (
             online_runner.handle(database, notice, settings.online, who, affected, dry_run, note)

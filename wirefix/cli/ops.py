@@ -32,7 +32,7 @@ from wirefix.cli.output import console, error, note, print_json, table
 from wirefix.flows import review as review_mod
 from wirefix.flows import run as run_mod
 from wirefix.flows.lock import Busy, run_lock
-from wirefix.flows.pipeline import ApplyOptions
+from wirefix.flows.outcomes import ApplyOptions
 from wirefix.flows.report import build as build_report
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.status import counts as recipients_counts

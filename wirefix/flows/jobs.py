@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
-from wirefix.flows.pipeline import ApplyOptions
+from wirefix.flows.outcomes import ApplyOptions, FileOutcome
 from wirefix.model import IndexedFile
 from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings
@@ -326,7 +326,7 @@ def apply_file(
     return _recording(context, run)
 
 
-def _apply(h: Host, notice_id: int, file_id: int) -> list[pipeline.FileOutcome]:
+def _apply(h: Host, notice_id: int, file_id: int) -> list[FileOutcome]:
     return pipeline.apply_notice(
         h.db,
         notice_id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from wirefix.audit import chain as audit
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
+from wirefix.flows.outcomes import ApplyOptions, FileOutcome, audit_context
 from wirefix.flows.run import notices_in_force
 from wirefix.jpeg.imagedata import sha256_file
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
@@ -47,7 +48,7 @@ class Decision:
     key: str
     decision: str
     audit_seq: int
-    outcomes: list[pipeline.FileOutcome] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)
 
 
 def queued(db: Database, exiftool: ExifTool, notice_id: int | None = None) -> list[ReviewItem]:
@@ -94,7 +95,7 @@ def decide(
     verdict: str,
     operator: str,
     backups: BackupStore,
-    options: pipeline.ApplyOptions | None = None,
+    options: ApplyOptions | None = None,
 ) -> Decision:
     """Record `verdict` (approve / reject) on item `key`, log it, and on approval remediate."""
     if verdict not in DECISIONS:
@@ -112,7 +113,7 @@ def decide(
         digest = sha256_file(path)
     except OSError:
         digest = None
-    ctx = pipeline.audit_context(notice_id, notice, received_at, operator, exiftool)
+    ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
     entry = RewriteResult(
         path=path,
         action=f"review-{verdict}",
@@ -131,7 +132,7 @@ def decide(
     result = Decision(key, decision, seq)
     if decision == "approved":
         opts = replace(
-            options or pipeline.ApplyOptions(),
+            options or ApplyOptions(),
             dry_run=False,
             include_review=False,
             only_file_ids=frozenset({file_id}),

@@ -24,6 +24,7 @@ from wirefix.decide.match import MatchConfig
 from wirefix.exiftool import ExifTool
 from wirefix.flows import online as online_runner
 from wirefix.flows import pipeline
+from wirefix.flows.outcomes import ApplyOptions
 from wirefix.index.scan import GoneGuard, ScanRefused, scan
 from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
@@ -203,7 +204,7 @@ def handle_notice(
         online_step(db, notice_id, settings, summary, affected)
         return
     backups = BackupStore(settings.backup_dir or backup_dir())
-    options = pipeline.ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
+    options = ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
     started = time.monotonic()
     outcomes = pipeline.apply_notice(
         db, notice_id, exiftool, backups, settings.operator, options=options

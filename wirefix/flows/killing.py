@@ -1,0 +1,79 @@
+"""A kill carried out on one file: moved to quarantine (or deleted), journaled and audited."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from wirefix.audit import chain as audit
+from wirefix.config import quarantine_dir
+from wirefix.flows.outcomes import ApplyOptions, FileOutcome
+from wirefix.model import Candidate, EditPlan, RewriteResult
+from wirefix.rewrite import journal, kill
+from wirefix.rewrite.backups import BackupStore
+from wirefix.storage import Database
+
+
+def _kill_one(
+    db: Database,
+    candidate: Candidate,
+    backups: BackupStore,
+    ctx: audit.AuditContext,
+    opts: ApplyOptions,
+) -> FileOutcome:
+    """Quarantine (or purge) one file and its copies; journaled like a rewrite."""
+    path = candidate.file.path
+    plan = EditPlan(path=path, action="kill")
+    history = db.audit_entries_for(path)
+    if not os.path.lexists(path):
+        if any(r.action == "kill" and r.outcome == "ok" for r in history):
+            return FileOutcome(candidate, "already-correct", plan, message="already killed")
+        return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
+    copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
+    qdir = opts.quarantine or quarantine_dir()
+    root, rel = candidate.file.root, candidate.file.rel_path
+    steps = kill.plan_steps(
+        path, root, rel, ctx.notice_id or 0, qdir, [c for c in copies if c], opts.purge
+    )
+    verb = "delete" if opts.purge else "move to quarantine"
+    plan.notes.extend(
+        f"{verb}: {s['src']}" + (f" -> {s['dst']}" if s["dst"] else "") for s in steps
+    )
+    if opts.dry_run:
+        return FileOutcome(candidate, "planned", plan)
+    result = RewriteResult(
+        path=path,
+        action="kill",
+        outcome="ok",
+        changes=[],
+        sha256_before=steps[0]["sha256"] if steps else None,
+        sha256_after=None,
+        image_hash_before=None,
+        image_hash_after=None,
+        image_hash_method=None,
+        notes=list(plan.notes),
+    )
+    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    body = audit.payload(ctx, result, root, rel, **extra)
+    jid = db.journal_open(path, "kill", body)
+    try:
+        kill.carry_out(steps)
+    except (OSError, kill.KillError) as exc:
+        done = [st["src"] for st in steps if not os.path.lexists(st["src"])]
+        if not done:
+            db.journal_drop(jid)
+        # Half a kill stays journaled: the next run finishes it once the obstacle is gone.
+        result.outcome, result.error = (
+            "failed",
+            f"{path}: kill failed: {exc}"
+            + (
+                f"; already taken out: {', '.join(done)}; the next run finishes the rest"
+                if done
+                else "; nothing was moved"
+            ),
+        )
+        seq, _ = audit.record(db, ctx, result, root, rel, **extra)
+        return FileOutcome(candidate, "failed", plan, result, seq, result.error)
+    journal.crash_point("moved")
+    seq = audit.append(db, body, jid)
+    return FileOutcome(candidate, "changed", plan, result, seq)
