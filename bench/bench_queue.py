@@ -44,7 +44,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wirefix.flows import jobs  # noqa: E402
+from wirefix.flows import jobs, queue  # noqa: E402
 from wirefix.storage import Database  # noqa: E402
 
 SAMPLE = ROOT / "samples/store/afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
@@ -144,7 +144,7 @@ def main() -> None:
                 codes = [p.wait() for p in procs]
                 elapsed = time.perf_counter() - started
                 db = Database(mode.url)
-                state = jobs.queue_status(db)
+                state = queue.queue_status(db)
                 db.close()
             finally:
                 mode.drop()

@@ -22,7 +22,7 @@ import pytest
 from conftest import PG_URL, SAMPLES, Cli, _pg_admin
 from storegen import news_photo
 
-from wirefix.flows import jobs
+from wirefix.flows import jobs, queue
 from wirefix.settings import load_settings
 from wirefix.storage import Database
 
@@ -143,9 +143,9 @@ def test_two_workers_fix_every_affected_file_exactly_once(pg_url: str, tmp_path:
     assert len(before) >= 290
 
     queued = host.cli.json("run", "--enqueue")["queued"]
-    assert queued["scan_jobs"] == jobs.DEFAULT_SHARDS and queued["dispatch_jobs"] == 1
+    assert queued["scan_jobs"] == queue.DEFAULT_SHARDS and queued["dispatch_jobs"] == 1
     again = host.cli.json("run", "--enqueue")["queued"]  # before any worker: nothing piles up
-    assert again["scan_jobs"] == 0 and again["already_waiting"] == jobs.DEFAULT_SHARDS + 1
+    assert again["scan_jobs"] == 0 and again["already_waiting"] == queue.DEFAULT_SHARDS + 1
 
     workers = [host.worker("--one-shot", "--stall-timeout", "5") for _ in range(2)]
     for w in workers:
@@ -167,7 +167,7 @@ def test_enqueue_on_sqlite_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wirefix.db'}"
     db = Database(url)
     db.ensure_schema()
-    with pytest.raises(jobs.QueueError, match="needs PostgreSQL"):
+    with pytest.raises(queue.QueueError, match="needs PostgreSQL"):
         jobs.enqueue_run(db, load_settings(None, db_url=url))
     db.close()
     cli = Cli(url, tmp_path / "home")

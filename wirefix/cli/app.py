@@ -894,10 +894,10 @@ def db_upgrade(db: DbOption = None) -> None:
 
 def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
     """`wirefix run --enqueue`: ingest here, queue the rest; refused on SQLite before any work."""
-    from wirefix.flows import jobs
+    from wirefix.flows import jobs, queue
     from wirefix.flows.lock import run_lock
 
-    jobs.require_postgresql(database)
+    queue.require_postgresql(database)
     with run_lock(database, wait), open_exiftool() as et:
         data = jobs.ingest_and_enqueue(database, settings, et)
     queued = data["queued"]
@@ -997,20 +997,20 @@ def queue(
     Exit 1 when jobs have failed (after --retry-failed: when any remain failed).
     Example: wirefix queue --retry-failed
     """
-    from wirefix.flows import jobs
+    from wirefix.flows import jobs, queue
 
     with open_db(db) as database:
         retried = jobs.retry_failed(database) if retry_failed else 0
-        state = jobs.queue_status(database)
+        state = queue.queue_status(database)
     if as_json:
         print_json({**state, "retried": retried})
     else:
-        table("jobs", list(jobs.STATUSES[:4]), [[state["counts"][s] for s in jobs.STATUSES[:4]]])
+        table("jobs", list(queue.STATUSES[:4]), [[state["counts"][s] for s in queue.STATUSES[:4]]])
         if state["by_task"]:
             table(
                 "by task",
-                ["task", *jobs.STATUSES[:4]],
-                [[t, *(c[s] for s in jobs.STATUSES[:4])] for t, c in state["by_task"].items()],
+                ["task", *queue.STATUSES[:4]],
+                [[t, *(c[s] for s in queue.STATUSES[:4])] for t, c in state["by_task"].items()],
             )
         if state["failed"]:
             table(

@@ -458,10 +458,10 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
 
 def _queue_status(database: Database) -> dict[str, Any] | None:
     """Job counts and failed jobs of the procrastinate queue, when it is set up."""
-    from wirefix.flows import jobs
+    from wirefix.flows import queue
 
     try:
-        data = jobs.queue_status(database, failed_limit=5)
+        data = queue.queue_status(database, failed_limit=5)
     except Exception:  # queue tables absent (db not upgraded) or unreachable: status still shows
         return None
     return {"counts": data["counts"], "failed": data["failed"]}

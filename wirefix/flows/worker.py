@@ -19,14 +19,8 @@ from typing import Any
 
 from procrastinate import App
 
-from wirefix.flows.jobs import (
-    STALL_TIMEOUT,
-    Host,
-    HostDatabase,
-    bind_host,
-    make_app,
-    require_postgresql,
-)
+from wirefix.flows.jobs import make_app
+from wirefix.flows.queue import STALL_TIMEOUT, Host, HostDatabase, bind_host, require_postgresql
 from wirefix.settings import Settings
 
 log = logging.getLogger("wirefix.flows.worker")
