@@ -10,7 +10,8 @@ import pytest
 import storegen as g
 
 import wirefix.index.scan as scan_module
-from wirefix.index.scan import ScanRefused, scan
+from wirefix.index.refusals import ScanRefused
+from wirefix.index.scan import scan
 from wirefix.storage import Database
 
 

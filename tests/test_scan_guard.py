@@ -16,7 +16,8 @@ from conftest import SAMPLES, Cli
 from sqlalchemy import text
 from test_scan import _photos, _rows
 
-from wirefix.index.scan import in_shard, scan
+from wirefix.index.scan import scan
+from wirefix.index.walk import in_shard
 from wirefix.storage import Database, DatabaseError
 
 pg_url = test_jobs.pg_url  # the fixture: a PostgreSQL database of its own, skipped without one
@@ -196,7 +197,7 @@ def test_shards_judge_the_whole_root_and_mark_only_their_own(cli: Cli, tmp_path:
 def test_the_library_raises_a_typed_error_and_scans_the_other_roots(
     db_url: str, tmp_path: Path
 ) -> None:
-    from wirefix.index.scan import GoneGuard, ScanRefused
+    from wirefix.index.refusals import GoneGuard, ScanRefused
 
     a, b = tmp_path / "a", tmp_path / "b"
     _photos(a, 4)

@@ -26,7 +26,7 @@ from wirefix.config import (
     load_config,
 )
 from wirefix.decide.match import MatchConfig
-from wirefix.index.scan import GoneGuard
+from wirefix.index.refusals import GoneGuard
 from wirefix.online.config import OnlineConfig
 from wirefix.online.config import parse as parse_online
 

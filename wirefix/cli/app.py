@@ -46,8 +46,9 @@ from wirefix.flows import pipeline
 from wirefix.flows import report as report_mod
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome, store_roots
 from wirefix.flows.processes import WorkerDied
-from wirefix.index.scan import ScanRefused, parse_shard
+from wirefix.index.refusals import ScanRefused
 from wirefix.index.scan import scan as scan_store
+from wirefix.index.walk import parse_shard
 from wirefix.ingest import parse_sources
 from wirefix.model import Notice
 from wirefix.rewrite import recover

@@ -128,7 +128,8 @@ def scan_shard(context: JobContext, root: str, shard: int, shards: int) -> dict[
     """Index one shard of one store root, found at this host's mount point. A root the gone
     guard refuses fails the job without retries: the next attempt would see the same folder,
     and a person must look (`wirefix queue` shows the reason)."""
-    from wirefix.index.scan import ScanRefused, scan
+    from wirefix.index.refusals import ScanRefused
+    from wirefix.index.scan import scan
 
     def run() -> dict[str, Any]:
         h = host()

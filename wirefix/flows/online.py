@@ -7,8 +7,9 @@ from typing import Any
 from wirefix.decide.match import MatchConfig
 from wirefix.flows.pipeline import match_notice
 from wirefix.online import store
+from wirefix.online.affected import Affected, Log, affected_files
 from wirefix.online.config import OnlineConfig
-from wirefix.online.remediate import Affected, CopyOutcome, Log, Remediation, affected_files
+from wirefix.online.remediate import CopyOutcome, Remediation
 from wirefix.storage.database import Database
 
 

@@ -63,7 +63,7 @@ def store_roots(paths: list[str], known: dict[str, str] | None = None) -> dict[s
     """Name the folders given on the command line: a folder the database already knows keeps
     its name (from the config's [store.roots] or an earlier scan), so one folder is never
     indexed twice under two names; a new one is named after itself."""
-    from wirefix.index.scan import root_name
+    from wirefix.index.walk import root_name
 
     by_path = {os.path.realpath(path): name for name, path in (known or {}).items()}
     return {by_path.get(os.path.realpath(p)) or root_name(p): Path(p) for p in paths}

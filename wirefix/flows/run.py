@@ -25,7 +25,8 @@ from wirefix.exiftool import ExifTool
 from wirefix.flows import online as online_runner
 from wirefix.flows import pipeline
 from wirefix.flows.outcomes import ApplyOptions
-from wirefix.index.scan import GoneGuard, ScanRefused, scan
+from wirefix.index.refusals import GoneGuard, ScanRefused
+from wirefix.index.scan import scan
 from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig

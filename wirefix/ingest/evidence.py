@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from wirefix.agencies import agencies_in
-from wirefix.ingest import facts
+from wirefix.ingest import dates
 from wirefix.ingest.credits import Credits, agency_name, credit_names
 from wirefix.model import Correction, Event, Notice, Reading, nfc
 
@@ -164,7 +164,7 @@ def _field_of(c: Correction, signed: list[str], notice: Notice) -> str:
         return "byline"
     if agencies_in(c.corrected) and agencies_in(c.erroneous) and "/" in c.corrected + c.erroneous:
         return "credit"
-    if facts.event_date(c.corrected) and facts.event_date(c.erroneous):
+    if dates.event_date(c.corrected) and dates.event_date(c.erroneous):
         return "date"
     place = _PREPOSITION.sub("", c.corrected)
     if _same(place, notice.event.city) or _PLACE_WORDS.search(notice.text):
@@ -294,7 +294,7 @@ def _event_after(event: Event, corrections: list[Correction]) -> Event:
     first date in the words may be the wrong one it corrects)."""
     for c in corrections:
         if c.field == "date":
-            right = facts.event_date(c.corrected)
+            right = dates.event_date(c.corrected)
             if right:
                 return replace(event, date=right)
     return event

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from wirefix.ingest import facts
+from wirefix.ingest import dates, facts, places
 from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Correction, Event, Notice, nfc
@@ -151,7 +151,7 @@ _CAPTION_LABEL = re.compile(
 def _reads_like_caption(text: str) -> bool:
     """A caption has words of its own, not only a heading's capitals, slugs and numbers."""
     lower = [w for w in text.split() if w[:1].islower()]
-    return len(lower) >= 4 or (len(text.split()) >= 6 and bool(facts.event_date(text)))
+    return len(lower) >= 4 or (len(text.split()) >= 6 and bool(dates.event_date(text)))
 
 
 _ID_LINE = re.compile(r"^\s*(?:AFP\s+(?:ref|photo)\s*:?\s*)?000_[A-Z0-9]{5,12}\s*$|^\s*$", re.I)
@@ -177,7 +177,7 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
             "needs_review",
             "AFP correction wording found but no [X] instead of [Y] pair",
         )
-    city, country = facts.event_place(caption or "")
+    city, country = places.event_place(caption or "")
     return Notice(
         agency="AFP",
         kind="correction",
@@ -185,7 +185,7 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
         corrections=corrections,
         identifiers=_identifiers(item, text),
         event=Event(
-            date=facts.event_date(caption or span, item.sent_at),
+            date=dates.event_date(caption or span, item.sent_at),
             city=city or item.metadata.get("city"),
             country=country or item.metadata.get("country"),
         ),
@@ -255,7 +255,7 @@ def _field_for(corrected: str, signed: str | None) -> str:
     """Which field an AFP pair corrects. AFP does not say; the caption's sign-off does."""
     if signed and corrected.casefold() == signed.casefold():
         return "byline"
-    if _DATE_LIKE.search(corrected) and facts.event_date(corrected):
+    if _DATE_LIKE.search(corrected) and dates.event_date(corrected):
         return "date"
     if corrected.isupper() and len(corrected.split()) in (2, 3, 4):
         return "byline"  # AFP writes photographers' names in capitals

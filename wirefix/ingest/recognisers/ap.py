@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from wirefix.ingest import facts
+from wirefix.ingest import dates
 from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
 from wirefix.model import Notice, nfc
@@ -77,7 +77,7 @@ def recognise(item: NoticeText) -> Notice | None:
     for n, ref in enumerate(dict.fromkeys(found)):
         ids.setdefault("transmission_ref" if n == 0 else f"transmission_ref_{n + 1}", ref)
     if refs:
-        transmitted = facts.event_date(refs.group("date"))
+        transmitted = dates.event_date(refs.group("date"))
     # The transmission date is not the event date: read the event from the rest of the words.
     event_text = _TRANSMITTED.sub(" ", text)
     sign_off = _SIGN_OFF.search(text)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from wirefix.ingest import facts
+from wirefix.ingest import dates, facts, places
 from wirefix.ingest.recognisers import NoticeText
 from wirefix.model import Correction, Event, Notice, NoticeKind, NoticeStatus, nfc
 
@@ -361,7 +361,7 @@ def build(
     """A Notice with the facts every agency shares (language, event, urgency, replacement)."""
     text = nfc(text)
     place_text = event_text if event_text is not None else (caption or text)
-    city, country = facts.event_place(place_text[:MAX_ANALYSED_CHARS])
+    city, country = places.event_place(place_text[:MAX_ANALYSED_CHARS])
     return Notice(
         agency=agency,
         kind=kind,
@@ -369,7 +369,7 @@ def build(
         corrections=corrections or [],
         identifiers={k: nfc(v) for k, v in (identifiers or item.identifiers).items()},
         event=Event(
-            date=facts.event_date(place_text[:MAX_ANALYSED_CHARS], item.sent_at),
+            date=dates.event_date(place_text[:MAX_ANALYSED_CHARS], item.sent_at),
             city=city or item.metadata.get("city"),
             country=country or item.metadata.get("country"),
         ),
