@@ -2,10 +2,10 @@
 
 The rewrite's fast path verifies `jpegwrite.write`'s output with a targeted ExifTool read of the
 planned tags (plus errors and warnings) and with `check` here: an independent structural
-comparison of the old and new bytes. It parses the files itself (it shares only the tag-name
-tables with the writer, never its edit code) and refuses (`Unexpected`) anything it cannot
-parse or account for; the caller then falls back to the full ExifTool verification, so refusing
-is always safe and accepting wrongly is not.
+comparison of the old and new bytes. It parses the files itself: it shares with the writer only
+the tag tables (`jpeg.tables`) and the tokenizer (`jpeg.segments`), never its edit code. It
+refuses (`Unexpected`) anything it cannot parse or account for; the caller then falls back to
+the full ExifTool verification, so refusing is always safe and accepting wrongly is not.
 
 What may differ, and only there:
 
@@ -26,7 +26,8 @@ import struct
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from wirefix.jpeg.write import _NS, EXIF_TAGS, IPTC_TAGS, XMP_TAGS
+from wirefix.jpeg.segments import SOS, JpegError, Segment, head_segments
+from wirefix.jpeg.tables import EXIF_TAGS, IPTC_TAGS, XMP_NAMESPACES, XMP_TAGS
 
 
 class Unexpected(Exception):
@@ -45,7 +46,7 @@ _RECORD_VERSIONS = {(1, 0), (2, 0)}
 
 #: (namespace URI, property) -> ExifTool name.
 _XMP_NAMES: dict[tuple[str, str], str] = {
-    (_NS[prefix], prop): name for name, (prefix, prop, _) in XMP_TAGS.items()
+    (XMP_NAMESPACES[prefix], prop): name for name, (prefix, prop, _) in XMP_TAGS.items()
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _META = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta")
@@ -58,20 +59,19 @@ def check(old: bytes, new: bytes, planned: set[str]) -> None:
     """Raise Unexpected unless `new` differs from `old` only in the tags named in `planned`
     (ExifTool group-1 names as in jpegwrite's tables, e.g. "IPTC:By-line", "XMP-dc:Creator",
     "IFD0:Artist", "IPTC:CodedCharacterSet", "Photoshop:IPTCDigest")."""
-    old_segs, old_rest = _split(old)
-    new_segs, new_rest = _split(new)
-    if [m for m, _ in old_segs] != [m for m, _ in new_segs]:
+    old_segs, new_segs = _split(old), _split(new)
+    if [s.marker for s in old_segs] != [s.marker for s in new_segs]:
         raise Unexpected("the sequence of JPEG segments changed")
-    if old_rest != new_rest:
+    if old[old_segs[-1].offset :] != new[new_segs[-1].offset :]:
         raise Unexpected("the image data (SOS onwards) changed")
-    for (marker, a), (_, b) in zip(old_segs, new_segs, strict=True):
-        if a == b:
+    for sa, sb in zip(old_segs[:-1], new_segs[:-1], strict=True):
+        marker = sa.marker
+        if old[sa.offset : sa.end] == new[sb.offset : sb.end]:
             continue
         # The fill bytes and marker (everything before the length) must be the same.
-        fill = len(a) - len(a.lstrip(b"\xff"))
-        if a[: fill + 1] != b[: fill + 1]:
+        if sa.standalone or old[sa.offset : sa.marker_at + 2] != new[sb.offset : sb.marker_at + 2]:
             raise Unexpected(f"fill bytes before marker 0x{marker:02X} changed")
-        pa, pb = a[fill + 3 :], b[fill + 3 :]
+        pa, pb = sa.payload(old), sb.payload(new)
         if marker == 0xE1 and pa.startswith(_EXIF) and pb.startswith(_EXIF):
             _check_exif(pa[len(_EXIF) :], pb[len(_EXIF) :], planned)
         elif marker == 0xE1 and pa.startswith(_XMP) and pb.startswith(_XMP):
@@ -90,11 +90,10 @@ def iptc_text_is_ascii(data: bytes) -> bool:
     block UTF-8 changes how none of them reads (Latin-1 and UTF-8 agree on ASCII). False for
     anything unusual, including more than one IPTC block."""
     try:
-        segments, _ = _split(data)
         blocks = [
             block
-            for marker, raw in segments
-            if marker == 0xED and (payload := _payload(raw)).startswith(_PHOTOSHOP)
+            for seg in _split(data)
+            if seg.marker == 0xED and (payload := seg.payload(data)).startswith(_PHOTOSHOP)
             for rid, _, block, _ in _resources(payload[len(_PHOTOSHOP) :])
             if rid == 0x0404
         ]
@@ -106,36 +105,15 @@ def iptc_text_is_ascii(data: bytes) -> bool:
     return all(value.isascii() for _, _, value in datasets)
 
 
-def _payload(raw: bytes) -> bytes:
-    """A segment's payload: after its fill bytes, marker and length."""
-    return raw[len(raw) - len(raw.lstrip(b"\xff")) + 3 :]
-
-
-def _split(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
-    """(marker, raw bytes from fill bytes to the end of the payload) up to SOS, and the rest."""
-    if data[:2] != b"\xff\xd8":
-        raise Unexpected("not a JPEG")
-    segs: list[tuple[int, bytes]] = []
-    pos = 2
-    while True:
-        start = pos
-        while (
-            pos < len(data) and data[pos] == 0xFF and pos + 1 < len(data) and data[pos + 1] == 0xFF
-        ):
-            pos += 1
-        if pos + 4 > len(data) or data[pos] != 0xFF:
-            raise Unexpected("JPEG segments cannot be followed to the image data")
-        marker = data[pos + 1]
-        if marker == 0xDA:
-            return segs, data[start:]
-        if marker in (0x00, 0x01, 0xD8, 0xD9) or 0xD0 <= marker <= 0xD7:
-            raise Unexpected(f"unexpected JPEG marker 0x{marker:02X} before the image data")
-        (length,) = struct.unpack_from(">H", data, pos + 2)
-        end = pos + 2 + length
-        if length < 2 or end > len(data):
-            raise Unexpected("bad JPEG segment length")
-        segs.append((marker, data[start:end]))
-        pos = end
+def _split(data: bytes) -> list[Segment]:
+    """The segments from SOI through the first SOS (the last one: everything from it on is the
+    image data, which must not change at all)."""
+    try:
+        segments = head_segments(data)
+    except JpegError as exc:
+        raise Unexpected(f"JPEG segments cannot be followed to the image data: {exc}") from exc
+    assert segments[-1].marker == SOS
+    return segments
 
 
 # -- Photoshop / IPTC ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ import struct
 from typing import Any
 from xml.etree import ElementTree  # no DTD reaches it: see _read_xmp
 
+from wirefix.jpeg.segments import EOI, SOS, JpegError, head
 from wirefix.tagmap import FIELD_TAGS
 
 HEAD = 65536  # one read covers the metadata of nearly every news JPEG
@@ -130,7 +131,7 @@ def _read(fh: Any, warnings: bool = True) -> dict[str, Any]:
         raise Empty("File is empty")
     if data[:3] != b"\xff\xd8\xff":
         raise Fallback("not a JPEG")
-    segments, size = _segments(fh, data)
+    segments, size = _segments(fh, data, warnings)
     record: dict[str, Any] = {}
     said: list[str] = []  # the warnings ExifTool gives for this file
     exif = xmp = iptc = None
@@ -226,46 +227,39 @@ def _check_icc(chunks: list[bytes]) -> None:
                         raise Fallback("ICC mluc text past its tag")
 
 
-def _segments(fh: Any, data: bytes) -> tuple[list[tuple[int, bytes]], tuple[int, int] | None]:
-    """The APPn segments before the first scan, and the frame size from the first SOF."""
+def _segments(
+    fh: Any, data: bytes, warnings: bool = True
+) -> tuple[list[tuple[int, bytes]], tuple[int, int] | None]:
+    """The APPn segments before the first scan, and the frame size from the first SOF; the
+    file is read on from `fh` while a segment runs past what was read."""
     segments: list[tuple[int, bytes]] = []
     size: tuple[int, int] | None = None
-    pos = 2
+    pos = 0
     while True:
-        if pos + 4 > len(data):
-            more = fh.read(max(HEAD, pos + 4 - len(data)))
+        try:
+            for seg in head(data, pos):
+                pos = seg.end
+                if seg.fill and warnings:
+                    raise Fallback("fill bytes before a marker")  # "[minor] Skipped unknown"
+                marker = seg.marker
+                if marker in (SOS, EOI):
+                    return segments, size
+                if seg.standalone:
+                    continue  # SOI, TEM, RSTn: read without a word (see jpeg.segments)
+                if marker not in _KNOWN_MARKERS:
+                    raise Fallback(f"unexpected JPEG marker 0x{marker:02X}")  # ExifTool stops
+                if 0xE0 <= marker <= 0xEF:
+                    segments.append((marker, data[seg.payload_start : seg.end]))
+                elif marker in _SOF and size is None and seg.length >= 7:
+                    height, width = struct.unpack_from(">HH", data, seg.payload_start + 1)
+                    size = (width, height)
+        except JpegError as exc:
+            if not exc.truncated:
+                raise Fallback(str(exc)) from exc
+            more = fh.read(max(HEAD, exc.at - len(data)))
             if not more:
-                raise Fallback("truncated before the image data")
+                raise Fallback(f"{exc} (before the image data)") from exc
             data += more
-            continue
-        if data[pos] != 0xFF:
-            raise Fallback("garbage between JPEG segments")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == 0xDA or marker == 0xD9:  # start of scan, end of image
-            return segments, size
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            pos += 2
-            continue
-        if marker not in _KNOWN_MARKERS:
-            raise Fallback(f"unexpected JPEG marker 0x{marker:02X}")  # ExifTool stops there
-        length = struct.unpack_from(">H", data, pos + 2)[0]
-        end = pos + 2 + length
-        if length < 2:
-            raise Fallback("bad segment length")
-        while end > len(data):
-            more = fh.read(max(HEAD, end - len(data)))
-            if not more:
-                raise Fallback("truncated segment")
-            data += more
-        if 0xE0 <= marker <= 0xEF:
-            segments.append((marker, data[pos + 4 : end]))
-        elif marker in _SOF and size is None and length >= 7:
-            height, width = struct.unpack_from(">HH", data, pos + 5)
-            size = (width, height)
-        pos = end
 
 
 #: Segments with a length that ExifTool walks past: SOFn, DHT, DAC, DQT, DNL, DRI, DHP, EXP,

@@ -32,6 +32,8 @@ from typing import Any
 from xml.parsers import expat
 
 from wirefix.jpeg.read import exif_fault
+from wirefix.jpeg.segments import SOS, JpegError, Segment, head_segments
+from wirefix.jpeg.tables import EXIF_TAGS, IPTC_TAGS, XMP_NAMESPACES, XMP_TAGS
 
 
 class Unsupported(Exception):
@@ -47,110 +49,13 @@ _XMP_EXT = b"http://ns.adobe.com/xmp/extension/\0"
 _PHOTOSHOP = b"Photoshop 3.0\0"
 _ODD_APP1 = re.compile(rb"Exif|XMP|xmp|xap|xpacket", re.I)
 
-# -- what can be written -------------------------------------------------------------------
-
-#: ExifTool name -> (record, dataset, list?, max bytes, exact length or 0) (IPTC.pm formats).
-IPTC_TAGS: dict[str, tuple[int, int, bool, int, int]] = {
-    "IPTC:ObjectName": (2, 5, False, 64, 0),
-    "IPTC:Keywords": (2, 25, True, 64, 0),
-    "IPTC:SpecialInstructions": (2, 40, False, 256, 0),
-    "IPTC:By-line": (2, 80, True, 32, 0),
-    "IPTC:By-lineTitle": (2, 85, True, 32, 0),
-    "IPTC:City": (2, 90, False, 32, 0),
-    "IPTC:Sub-location": (2, 92, False, 32, 0),
-    "IPTC:Province-State": (2, 95, False, 32, 0),
-    "IPTC:Country-PrimaryLocationCode": (2, 100, False, 3, 3),
-    "IPTC:Country-PrimaryLocationName": (2, 101, False, 64, 0),
-    "IPTC:OriginalTransmissionReference": (2, 103, False, 32, 0),
-    "IPTC:Headline": (2, 105, False, 256, 0),
-    "IPTC:Credit": (2, 110, False, 32, 0),
-    "IPTC:Source": (2, 115, False, 32, 0),
-    "IPTC:CopyrightNotice": (2, 116, False, 128, 0),
-    "IPTC:Contact": (2, 118, True, 128, 0),
-    "IPTC:Caption-Abstract": (2, 120, False, 2000, 0),
-    "IPTC:Writer-Editor": (2, 122, True, 32, 0),
-}
 _CHARSET_TAG = "IPTC:CodedCharacterSet"
 _DIGEST_TAG = "Photoshop:IPTCDigest"
 _UTF8 = b"\x1b%G"
-
-#: ExifTool name -> IFD0 tag id; ASCII entries that must already exist.
-EXIF_TAGS: dict[str, int] = {
-    "IFD0:ImageDescription": 0x010E,
-    "IFD0:Artist": 0x013B,
-    "IFD0:Copyright": 0x8298,
-}
-
-_NS = {
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
-    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
-    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
-    "GettyImagesGIFT": "http://xmp.gettyimages.com/gift/1.0/",
-    "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
-}
+_NS = XMP_NAMESPACES
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
-#: ExifTool name -> (ExifTool's prefix, property, shape): "text", "Seq", "Bag" or "Alt"
-#: (lang-alt, the plain tag name meaning its x-default item). Dates are not here on purpose.
-XMP_TAGS: dict[str, tuple[str, str, str]] = {
-    "XMP-dc:Creator": ("dc", "creator", "Seq"),
-    "XMP-dc:Description": ("dc", "description", "Alt"),
-    "XMP-dc:Rights": ("dc", "rights", "Alt"),
-    "XMP-dc:Title": ("dc", "title", "Alt"),
-    "XMP-dc:Subject": ("dc", "subject", "Bag"),
-    "XMP-dc:Publisher": ("dc", "publisher", "Bag"),
-    "XMP-dc:Contributor": ("dc", "contributor", "Bag"),
-    **{
-        f"XMP-photoshop:{name}": ("photoshop", name, "text")
-        for name in (
-            "AuthorsPosition",
-            "CaptionWriter",
-            "Category",
-            "City",
-            "Country",
-            "Credit",
-            "Headline",
-            "Instructions",
-            "Source",
-            "State",
-            "TransmissionReference",
-        )
-    },
-    "XMP-photoshop:SupplementalCategories": ("photoshop", "SupplementalCategories", "Bag"),
-    "XMP-xmpRights:UsageTerms": ("xmpRights", "UsageTerms", "Alt"),
-    "XMP-xmpRights:WebStatement": ("xmpRights", "WebStatement", "text"),
-    "XMP-xmpRights:Certificate": ("xmpRights", "Certificate", "text"),
-    "XMP-xmpRights:Owner": ("xmpRights", "Owner", "Bag"),
-    "XMP-iptcCore:CountryCode": ("Iptc4xmpCore", "CountryCode", "text"),
-    "XMP-iptcCore:IntellectualGenre": ("Iptc4xmpCore", "IntellectualGenre", "text"),
-    "XMP-iptcCore:Location": ("Iptc4xmpCore", "Location", "text"),
-    "XMP-iptcCore:Scene": ("Iptc4xmpCore", "Scene", "Bag"),
-    "XMP-iptcCore:SubjectCode": ("Iptc4xmpCore", "SubjectCode", "Bag"),
-    **{
-        f"XMP-getty:{name}": ("GettyImagesGIFT", name, "text")
-        for name in (
-            "AssetID",
-            "CallForImage",
-            "CameraFilename",
-            "Composition",
-            "ExclusiveCoverage",
-            "ImageRank",
-            "ParentMEID",
-            "ParentMediaEventID",
-            "TimeShot",
-        )
-    },
-    # Getty's property is OriginalFilename; ExifTool calls the tag OriginalFileName.
-    "XMP-getty:OriginalFileName": ("GettyImagesGIFT", "OriginalFilename", "text"),
-    "XMP-getty:Personality": ("GettyImagesGIFT", "Personality", "Bag"),
-    "XMP-plus:ImageSupplierImageID": ("plus", "ImageSupplierImageID", "text"),
-    "XMP-xmpMM:DocumentID": ("xmpMM", "DocumentID", "text"),
-    "XMP-xmpMM:InstanceID": ("xmpMM", "InstanceID", "text"),
-    "XMP-xmpMM:OriginalDocumentID": ("xmpMM", "OriginalDocumentID", "text"),
-}
 
 #: Characters ExifTool does not carry through every format as written (controls are mangled in
 #: XMP and dropped from its JSON; U+FFFE/U+FFFF are not XML). No caption or name needs them.
@@ -191,7 +96,7 @@ def write(data: bytes, values: dict[str, Any]) -> bytes:
     segments = _segments(data)
     exif_seg = xmp_seg = app13 = None
     for seg in segments:
-        payload = data[seg.start + 4 : seg.end]
+        payload = seg.payload(data)
         if seg.marker == 0xE1:
             if payload.startswith(_EXIF):
                 if exif_seg is not None:
@@ -217,35 +122,35 @@ def write(data: bytes, values: dict[str, Any]) -> bytes:
             raise Unsupported("no APP13 segment to hold IPTC")
         if data.rstrip(b"\0")[-2:] != b"\xff\xd9":
             raise Unsupported("data after the image (a trailer may hold IPTC ExifTool also edits)")
-        if exif_seg is not None and _has_iptc(data[exif_seg.start + 10 : exif_seg.end]):
+        if exif_seg is not None and _has_iptc(data[exif_seg.payload_start + 6 : exif_seg.end]):
             raise Unsupported("a second IPTC block in EXIF, which ExifTool also edits")
-        payload = _photoshop(data[app13.start + 4 : app13.end], iptc, charset, digest)
-        replaced[app13.start] = payload
+        payload = _photoshop(app13.payload(data), iptc, charset, digest)
+        replaced[app13.offset] = payload
     if xmp:
         if xmp_seg is None:
             raise Unsupported("no XMP packet to write into")
-        packet = _xmp_packet(data[xmp_seg.start + 4 + len(_XMP) : xmp_seg.end], xmp)
-        replaced[xmp_seg.start] = _XMP + packet
+        packet = _xmp_packet(data[xmp_seg.payload_start + len(_XMP) : xmp_seg.end], xmp)
+        replaced[xmp_seg.offset] = _XMP + packet
     if exif:
         if exif_seg is None:
             raise Unsupported("no EXIF segment to write into")
-        tiff = _exif(data[exif_seg.start + 10 : exif_seg.end], exif)
-        replaced[exif_seg.start] = _EXIF + tiff
+        tiff = _exif(data[exif_seg.payload_start + 6 : exif_seg.end], exif)
+        replaced[exif_seg.offset] = _EXIF + tiff
 
     out = bytearray()
     pos = 0
     mpf = False
     for seg in segments:
-        mpf = mpf or (seg.marker == 0xE2 and data[seg.start + 4 : seg.start + 8] == b"MPF\0")
-        new = replaced.get(seg.start)
+        mpf = mpf or (seg.marker == 0xE2 and seg.payload(data)[:4] == b"MPF\0")
+        new = replaced.get(seg.offset)
         if new is None:
             continue
         if len(new) > MAX_PAYLOAD:
             raise Unsupported(f"APP{seg.marker - 0xE0} segment would grow past 64 kB")
-        if mpf and len(new) != seg.end - seg.start - 4:
+        if mpf and len(new) != seg.end - seg.payload_start:
             # MPF image offsets count from the APP2 segment: they would point a few bytes off.
             raise Unsupported("a segment after the MPF index would change size")
-        out += data[pos : seg.start + 2]
+        out += data[pos : seg.marker_at + 2]
         out += struct.pack(">H", len(new) + 2)
         out += new
         pos = seg.end
@@ -274,43 +179,24 @@ def _items(tag: str, value: Any, is_list: bool) -> list[str]:
 
 # -- JPEG ----------------------------------------------------------------------------------
 
-
-@dataclass
-class _Segment:
-    marker: int
-    start: int  # the 0xFF of the marker
-    end: int  # one past the payload
-
-
-#: Segments with a length field that may come before the first scan.
+#: Segments with a length field the writer copies past before the first scan: SOFn, DHT, DAC,
+#: DQT, DNL, DRI, DHP, EXP, APPn, COM (and the standalone TEM and RSTn, see jpeg.segments).
 _KNOWN_MARKERS = {*range(0xC0, 0xD0), *range(0xDB, 0xE0), *range(0xE0, 0xF0), 0xFE}
 
 
-def _segments(data: bytes) -> list[_Segment]:
+def _segments(data: bytes) -> list[Segment]:
     """The segments before the first scan (the image data from SOS on is never touched)."""
     if data[:3] != b"\xff\xd8\xff":
         raise Unsupported("not a JPEG")
-    segments: list[_Segment] = []
-    pos = 2
-    while True:
-        if pos + 4 > len(data):
-            raise Unsupported("truncated before the image data")
-        if data[pos] != 0xFF:
-            raise Unsupported("garbage between JPEG segments")
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker == 0xDA:
-            return segments
-        if marker not in _KNOWN_MARKERS:
-            raise Unsupported(f"unexpected JPEG marker 0x{marker:02X} before the image data")
-        (length,) = struct.unpack_from(">H", data, pos + 2)
-        end = pos + 2 + length
-        if length < 2 or end > len(data):
-            raise Unsupported("bad JPEG segment length")
-        segments.append(_Segment(marker, pos, end))
-        pos = end
+    try:
+        segments = head_segments(data)
+    except JpegError as exc:
+        raise Unsupported(f"{exc} (before the image data)") from exc
+    for seg in segments[1:-1]:
+        if not seg.standalone and seg.marker not in _KNOWN_MARKERS:
+            raise Unsupported(f"unexpected JPEG marker 0x{seg.marker:02X} before the image data")
+    assert segments[-1].marker == SOS
+    return segments[1:-1]
 
 
 # -- IPTC ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from wirefix.exiftool import ExifTool, ExifToolError, check_value
 from wirefix.jpeg import prove as jpegdiff
 from wirefix.jpeg import read as fastread
 from wirefix.jpeg import write as jpegwrite
+from wirefix.jpeg.c2pa import jumbf_in_app11
 from wirefix.jpeg.imagedata import ImageDataError, image_data_hash, sha256_file
 from wirefix.model import EditPlan, Notice, RewriteResult
 from wirefix.rewrite import journal
@@ -644,15 +645,7 @@ def c2pa_marker(path: Path, head: bytes | None = None) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(1 << 20)
     if head[:2] == b"\xff\xd8":
-        pos = 2
-        while pos + 4 <= len(head) and head[pos] == 0xFF:
-            marker, length = head[pos + 1], int.from_bytes(head[pos + 2 : pos + 4], "big")
-            if marker == 0xDA:
-                return None
-            if marker == 0xEB and b"jumb" in head[pos + 4 : pos + 2 + length]:
-                return "JUMBF in APP11"
-            pos += 2 + length
-        return None
+        return "JUMBF in APP11" if jumbf_in_app11(head) else None
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return "caBX chunk" if b"caBX" in head else None
     return None
