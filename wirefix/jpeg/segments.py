@@ -87,10 +87,6 @@ class Tokens:
     parts: tuple[Segment | EntropyData, ...]
     trailer: int  # offset of the first byte after EOI: len(data) when there is no trailer
 
-    @property
-    def segments(self) -> list[Segment]:
-        return [p for p in self.parts if isinstance(p, Segment)]
-
 
 def segment_at(data: bytes, pos: int) -> Segment:
     """The segment that starts at `pos` (with its fill bytes)."""
