@@ -13,7 +13,7 @@ from wirefix.jpeg.read.errors import Empty, Fallback
 from wirefix.jpeg.read.exif import read_exif
 from wirefix.jpeg.read.iptc import read_photoshop
 from wirefix.jpeg.read.xmp import check_namespaces, read_xmp
-from wirefix.jpeg.segments import EOI, SOS, JpegError, head
+from wirefix.jpeg.segments import EOI, SOS, JpegError, head_bounds
 
 HEAD = 65536  # one read covers the metadata of nearly every news JPEG
 
@@ -168,21 +168,20 @@ def _segments(
     pos = 0
     while True:
         try:
-            for seg in head(data, pos):
-                pos = seg.end
-                if seg.fill and warnings:
+            for marker, _, fill, length, start, end in head_bounds(data, pos):
+                pos = end
+                if fill and warnings:
                     raise Fallback("fill bytes before a marker")  # "[minor] Skipped unknown"
-                marker = seg.marker
                 if marker in (SOS, EOI):
                     return segments, size
-                if seg.standalone:
+                if not length:
                     continue  # SOI, TEM, RSTn: read without a word (see jpeg.segments)
                 if marker not in _KNOWN_MARKERS:
                     raise Fallback(f"unexpected JPEG marker 0x{marker:02X}")  # ExifTool stops
                 if 0xE0 <= marker <= 0xEF:
-                    segments.append((marker, data[seg.payload_start : seg.end]))
-                elif marker in _SOF and size is None and seg.length >= 7:
-                    height, width = struct.unpack_from(">HH", data, seg.payload_start + 1)
+                    segments.append((marker, data[start:end]))
+                elif marker in _SOF and size is None and length >= 7:
+                    height, width = struct.unpack_from(">HH", data, start + 1)
                     size = (width, height)
         except JpegError as exc:
             if not exc.truncated:
