@@ -11,9 +11,10 @@ follow ExifTool 12.57 (checked with `exiftool -validate -warning` on files made 
   no length). ExifTool reads such files without a word ("Validate: OK") and its write keeps them
   where they were, so they are accepted here, and every consumer treats them as segments it
   leaves alone (the hash hashes them, the writer copies them, the prover wants them unchanged);
-- SOI only at offset 0; a marker byte 0x00 or a second SOI is an error; every other marker
-  (SOFn, DHT, DQT, DRI, APPn, COM, SOS, JPGn ...) has a 16-bit length of at least 2, and the
-  whole segment must be there;
+- SOI only at offset 0; a marker byte 0x00 or a second SOI is an error (ExifTool reads past
+  both; the reader, writer and prover refused them before, and refusing sends a file to
+  ExifTool or leaves it alone); every other marker (SOFn, DHT, DQT, DRI, APPn, COM, SOS,
+  JPGn ...) has a 16-bit length of at least 2, and the whole segment must be there;
 - after each SOS, the entropy-coded data runs to the first 0xFF followed by neither 0x00 (a
   stuffed byte), nor RSTn, nor a run of 0xFF that ends in one of those; the marker found there
   (DHT, another SOS, EOI ...) starts the next segment;
