@@ -22,6 +22,8 @@ import hashlib
 import struct
 from pathlib import Path
 
+from wirefix.jpeg.segments import EntropyData, JpegError, tokenize
+
 CHUNK = 1 << 20
 
 
@@ -55,57 +57,29 @@ def image_data_hash(path: str | Path, data: bytes | None = None) -> tuple[str, s
 
 
 def _jpeg_hash(path: Path, data: bytes | None = None) -> str:
+    """SHA-256 over SOI, every non-APPn/COM segment (marker, length, payload: no fill bytes),
+    every standalone marker, the entropy-coded data with the fill bytes that end it, and EOI."""
     if data is None:
         data = path.read_bytes()
+    try:
+        tokens = tokenize(data)
+    except JpegError as exc:
+        raise ImageDataError(f"{path}: {exc}") from exc
     digest = hashlib.sha256()
-    pos = 2
-    n = len(data)
-    digest.update(b"\xff\xd8")
-    while pos < n:
-        if data[pos] != 0xFF:
-            raise ImageDataError(f"{path}: no JPEG marker at byte {pos}")
-        while pos < n and data[pos] == 0xFF:  # fill bytes before a marker
-            pos += 1
-        if pos >= n:
-            break
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:  # EOI
-            digest.update(b"\xff\xd9")
-            return digest.hexdigest()
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
-            digest.update(bytes((0xFF, marker)))
+    after_scan = False
+    for part in tokens.parts:
+        if isinstance(part, EntropyData):
+            digest.update(data[part.offset : part.end])
+            after_scan = True
             continue
-        if pos + 2 > n:
-            raise ImageDataError(f"{path}: truncated JPEG segment header")
-        (length,) = struct.unpack(">H", data[pos : pos + 2])
-        end = pos + length
-        if end > n or length < 2:
-            raise ImageDataError(f"{path}: truncated JPEG segment")
-        is_metadata = 0xE0 <= marker <= 0xEF or marker == 0xFE
-        if not is_metadata:
+        if after_scan:  # fill bytes after a scan were always hashed as part of it
+            digest.update(data[part.offset : part.marker_at])
+            after_scan = False
+        marker = part.marker
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
             digest.update(bytes((0xFF, marker)))
-            digest.update(data[pos:end])
-        pos = end
-        if marker == 0xDA:  # SOS: entropy-coded data follows until the next real marker
-            scan_end = _end_of_scan(data, pos)
-            digest.update(data[pos:scan_end])
-            pos = scan_end
-    raise ImageDataError(f"{path}: JPEG has no end-of-image marker")
-
-
-def _end_of_scan(data: bytes, pos: int) -> int:
-    """Index of the first marker after entropy-coded data (0xFF not followed by 0x00 or RSTn)."""
-    n = len(data)
-    while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= n:
-            return n
-        nxt = data[pos + 1]
-        if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:
-            pos += 1 if nxt == 0xFF else 2
-            continue
-        return pos
+            digest.update(data[part.marker_at + 2 : part.end])
+    return digest.hexdigest()
 
 
 _PNG_IMAGE_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}

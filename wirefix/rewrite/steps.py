@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wirefix.jpeg.c2pa import jumbf_in_app11
 from wirefix.model import EditPlan, RewriteResult
 
 #: How the rewrite reads a file (plan and verification alike): Composite tags are derived from
@@ -117,15 +118,7 @@ def c2pa_marker(path: Path, head: bytes | None = None) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(1 << 20)
     if head[:2] == b"\xff\xd8":
-        pos = 2
-        while pos + 4 <= len(head) and head[pos] == 0xFF:
-            marker, length = head[pos + 1], int.from_bytes(head[pos + 2 : pos + 4], "big")
-            if marker == 0xDA:
-                return None
-            if marker == 0xEB and b"jumb" in head[pos + 4 : pos + 2 + length]:
-                return "JUMBF in APP11"
-            pos += 2 + length
-        return None
+        return "JUMBF in APP11" if jumbf_in_app11(head) else None
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return "caBX chunk" if b"caBX" in head else None
     return None
