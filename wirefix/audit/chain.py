@@ -42,6 +42,7 @@ class AuditContext:
     notice_hash: str | None = None
     notice_received_at: datetime | None = None
     reason: str | None = None  # why: the notice's kind and corrections, in words
+    approval: int | None = None  # the review approval entry that caused this change, if one did
 
 
 def payload(
@@ -75,6 +76,8 @@ def payload(
         "exiftool_version": ctx.exiftool_version,
         "remediated_at": utcnow().isoformat(),
     }
+    if ctx.approval is not None:
+        body["approval"] = ctx.approval
     body.update(extra)
     return body
 

@@ -399,11 +399,14 @@ def match_cmd(
         config = loaded_settings().match  # thresholds from the config file / environment
         candidates = pipeline.match_notice(database, notice, config)
         case = cases.notice_case(database, notice, candidates, config)
+        states = cases.notice_file_states(database, notice, candidates)
     if as_json:
         print_json(
             {
                 "notice": notice,
-                "candidates": [cases.candidate_dict(c) for c in candidates],
+                "candidates": [
+                    cases.candidate_dict(c) | {"state": states[c.file.id]} for c in candidates
+                ],
                 "open_case": case.to_dict() if case else None,
             }
         )
@@ -414,7 +417,8 @@ def match_cmd(
             ["decision", "score", "file", "top reasons"],
             [
                 [
-                    c.decision,
+                    c.decision
+                    + ("" if states[c.file.id] in _PLAIN_STATES else f": {states[c.file.id]}"),
                     f"{c.score:.2f}",
                     c.file.rel_path,
                     "; ".join(c.reasons(3) + ([c.capped_by] if c.capped_by else [])),
@@ -427,8 +431,12 @@ def match_cmd(
             note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
         if case:
             print_open_cases([{"notice": notice, **case.to_dict()}])
-    if case or any(c.decision == "review" for c in candidates):
+    if case or "pending-review" in states.values():
         raise typer.Exit(EXIT_ATTENTION)
+
+
+#: States `match` does not spell out beside the decision: what the decision already says.
+_PLAIN_STATES = {"open", "pending-review", "left-alone"}
 
 
 # -- apply ---------------------------------------------------------------------------------
@@ -817,8 +825,10 @@ def undo_cmd(
     if as_json:
         print_json(done.__dict__)
     else:
-        console.print(
-            f"entry {done.undone} undone ({done.action} of {done.path}): entry {done.seq}"
+        console.print(f"entry {done.undone} undone, logged as entry {done.seq}: {done.path}")
+        note(
+            "the file is held: nothing changes it again for this notice until an editor "
+            "approves it (wirefix review --approve NOTICE:FILE)"
         )
 
 

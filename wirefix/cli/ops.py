@@ -361,7 +361,12 @@ def _print_decisions(results: list[review_mod.Decision], as_json: bool) -> None:
                     "decision": r.decision,
                     "audit_seq": r.audit_seq,
                     "files": [
-                        {"path": o.candidate.file.path, "status": o.status, "message": o.message}
+                        {
+                            "path": o.candidate.file.path,
+                            "status": o.status,
+                            "message": o.message,
+                            "audit_seq": o.audit_seq,
+                        }
                         for o in r.outcomes
                     ],
                 }
@@ -370,7 +375,9 @@ def _print_decisions(results: list[review_mod.Decision], as_json: bool) -> None:
         )
         return
     for r in results:
-        done = ", ".join(f"{o.status}" for o in r.outcomes)
+        done = ", ".join(
+            o.status + (f" (entry {o.audit_seq})" if o.audit_seq else "") for o in r.outcomes
+        )
         console.print(
             f"{r.key}: {r.decision} (audit entry {r.audit_seq})" + (f": {done}" if done else "")
         )

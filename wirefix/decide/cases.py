@@ -38,19 +38,23 @@ NEAREST = 5
 REMEDIATIONS = {"rewrite", "kill"}
 UNDOS = {"undo", "restore"}
 
-Decided = dict[int, str]  # file id -> the editor's latest decision ("approved" / "rejected")
+Decided = dict[int, str]  # file id -> the latest decision ("approved" / "rejected" / "undone")
+#: Decisions that keep a machine's hands off a file: an editor's rejection, and an undo (the
+#: desk took the change back; only a new approval changes the file again).
+HANDS_OFF = {"rejected", "undone"}
 
 
 def to_apply(
     candidates: Iterable[Candidate], decided: Decided, include_review: bool = False
 ) -> list[Candidate]:
     """The files a machine may change: an approved file whatever the matcher said, a rejected
-    one never (not even with `include_review`), otherwise `auto` (and `review` if asked)."""
+    or undone one never (not even with `include_review`), otherwise `auto` (and `review` if
+    asked)."""
     wanted = {"auto", "review"} if include_review else {"auto"}
     return [
         c
         for c in candidates
-        if decided.get(c.file.id) != "rejected"
+        if decided.get(c.file.id) not in HANDS_OFF
         and (c.decision in wanted or decided.get(c.file.id) == "approved")
     ]
 
@@ -58,6 +62,26 @@ def to_apply(
 def pending_review(candidates: Iterable[Candidate], decided: Decided) -> list[Candidate]:
     """`review` candidates no editor has decided yet."""
     return [c for c in candidates if c.decision == "review" and c.file.id not in decided]
+
+
+def file_state(c: Candidate, decided: Decided, ok_paths: set[str], failed_paths: set[str]) -> str:
+    """One file's state for a notice, the same word in `match`, `status`, `review` and
+    `report`: remediated, failed, undone, rejected, pending-review, open (a machine will change
+    it: `auto` or approved) or left-alone (`no`)."""
+    if c.file.path in ok_paths:
+        return "remediated"
+    decision = decided.get(c.file.id)
+    if decision == "undone":
+        return "undone"
+    if c.file.path in failed_paths:
+        return "failed"
+    if decision == "rejected":
+        return "rejected"
+    if decision == "approved" or c.decision == "auto":
+        return "open"
+    if c.decision == "review":
+        return "pending-review"
+    return "left-alone"
 
 
 def by_file(decisions: dict[tuple[int, int], str]) -> Decided:
@@ -190,3 +214,16 @@ def notice_case(
     rows = db.audit_entries(notice_id)
     ok, _ = remediated(json.loads(r.payload) for r in rows)
     return open_case(notice, candidates, decided, bool(ok), config)
+
+
+def notice_file_states(
+    db: Database, notice_id: int, candidates: list[Candidate] | None = None
+) -> dict[int, str]:
+    """file id -> `file_state` for every candidate of a notice, read from the database (the
+    editors' decisions, undos included, and the audit log)."""
+    from wirefix.storage.runs import review_decisions
+
+    candidates = db.candidates(notice_id) if candidates is None else candidates
+    decided = by_file(review_decisions(db, notice_id))
+    ok, failed = remediated(json.loads(r.payload) for r in db.audit_entries(notice_id))
+    return {c.file.id: file_state(c, decided, ok, failed) for c in candidates}

@@ -34,6 +34,7 @@ class ApplyOptions:
     quarantine: Path | None = None
     only_file_ids: frozenset[int] | None = None  # restrict to these files (review, jobs)
     full_verify: bool = False  # no fast path: ExifTool reads every file fully before and after
+    approval: int | None = None  # the review approval entry this apply carries out (`review`)
     # The configured thresholds, for a notice never matched before (apply matches it first).
     match: MatchConfig | None = None
 

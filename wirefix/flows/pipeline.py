@@ -6,7 +6,7 @@ Each function here composes stages for one command; the CLI only parses options 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wirefix import ingest
 from wirefix.config import Config
@@ -86,7 +86,9 @@ def apply_notice(
         candidates = match_notice(db, notice_id, opts.match)
     # Editors' review decisions are data (wirefix.decide.cases.to_apply).
     decided = cases.by_file(review_decisions(db, notice_id))
-    ctx = audit_context(notice_id, notice, received_at, operator, exiftool)
+    ctx = replace(
+        audit_context(notice_id, notice, received_at, operator, exiftool), approval=opts.approval
+    )
     roots = db.roots()
     chosen = [
         c

@@ -97,12 +97,9 @@ def build(
         ok_paths, failed_paths = cases.remediated(files)
         decided = cases.by_file({k: d for k, d in decisions.items() if k[0] == notice_id})
         case = cases.open_case(notice, candidates, decided, bool(ok_paths), config)
-        pending_review = sum(
-            1 for c in candidates if c.decision == "review" and c.file.path not in ok_paths
-        )
-        open_auto = sum(
-            1 for c in candidates if c.decision == "auto" and c.file.path not in ok_paths
-        )
+        states = [cases.file_state(c, decided, ok_paths, failed_paths) for c in candidates]
+        pending_review = states.count("pending-review")
+        open_auto = states.count("open")
         last = max(
             (
                 f["remediated_at"]
@@ -128,6 +125,7 @@ def build(
             "remediated": len(ok_paths),
             "pending_review": pending_review,
             "open": open_auto,
+            "undone": states.count("undone"),
             "failed": len(failed_paths),
             "operators": sorted({f["operator"] for f in files}),
             "last_remediated_at": last,

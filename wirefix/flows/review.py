@@ -128,7 +128,10 @@ def decide(
         + ([item.problem] if item.problem else []),
     )
     record_review(db, notice_id, file_id, decision, operator)
-    seq, _ = audit.record(db, ctx, entry, candidate.file.root, candidate.file.rel_path)
+    # An approval's change names it (`approval`), so `undo` of the approval finds the change.
+    seq, _ = audit.record(
+        db, ctx, entry, candidate.file.root, candidate.file.rel_path, names_its_change=True
+    )
     result = Decision(key, decision, seq)
     if decision == "approved":
         opts = replace(
@@ -136,6 +139,7 @@ def decide(
             dry_run=False,
             include_review=False,
             only_file_ids=frozenset({file_id}),
+            approval=seq,
         )
         result.outcomes = pipeline.apply_notice(
             db, notice_id, exiftool, backups, operator, options=opts

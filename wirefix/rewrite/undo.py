@@ -45,18 +45,26 @@ def undo(
     if row is None:
         raise UndoError(f"no audit entry {seq}: `wirefix report` lists the entries")
     body = json.loads(row.payload)
+    asked = seq
+    if body["action"] == "review-approve" and body["outcome"] == "ok":
+        seq = caused_by_approval(db, seq, body)
+        row = db.audit_entry(seq)
+        assert row is not None
+        body = json.loads(row.payload)
     if body["outcome"] != "ok" or body["action"] not in ("rewrite", "kill"):
         raise UndoError(f"entry {seq} is a {body['outcome']} {body['action']}; nothing to undo")
     for later in db.audit_entries_for(body["path"]):
         other = json.loads(later.payload)
         if other.get("undoes") == seq and other["outcome"] == "ok":
-            raise UndoError(f"entry {seq} was already undone by entry {later.seq}")
+            approved = f"entry {asked} approved the change of entry {seq}; " if asked != seq else ""
+            raise UndoError(f"{approved}entry {seq} was already undone by entry {later.seq}")
     path = _path_of(db, body)
     base = {
         "notice_id": body.get("notice_id"),
         "notice_hash": body.get("notice_hash"),
         "notice_received_at": body.get("notice_received_at"),
-        "reason": f"undo of entry {seq}",
+        "reason": f"undo of entry {seq}"
+        + (f", the change approved in entry {asked}" if asked != seq else ""),
         "root": body.get("root"),
         "rel_path": body.get("rel_path"),
         "path": body["path"],
@@ -74,6 +82,34 @@ def undo(
         if body["action"] == "kill":
             return _undo_kill(db, seq, body, base)
         return _undo_rewrite(db, seq, body, base, path, backups)
+
+
+def caused_by_approval(db: Database, seq: int, approval: dict[str, Any]) -> int:
+    """The rewrite or kill that review approval `seq` caused: the entry that names it
+    (`approval`), or, in logs written before entries named their approval, the first `ok`
+    rewrite or kill of the same notice and file after it. Refuses when there is none."""
+    later = [
+        (row.seq, json.loads(row.payload))
+        for row in db.audit_entries_for(approval["path"])
+        if row.seq > seq
+    ]
+    same = [
+        (s, b)
+        for s, b in later
+        if b.get("notice_id") == approval.get("notice_id")
+        and b["action"] in ("rewrite", "kill")
+        and b["outcome"] == "ok"
+    ]
+    named = [s for s, b in same if b.get("approval") == seq]
+    unnamed = [s for s, b in same if b.get("approval") is None]
+    if named:
+        return named[0]
+    if unnamed and not approval.get("names_its_change"):
+        return unnamed[0]
+    raise UndoError(
+        f"entry {seq} is the review approval of {approval['path']}; no rewrite followed it "
+        "(the file needed no change, or the rewrite failed: `wirefix report` shows it)"
+    )
 
 
 def _path_of(db: Database, body: dict[str, Any]) -> Path:
