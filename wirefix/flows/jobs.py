@@ -36,6 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from wirefix.decide import cases
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
 from wirefix.flows.pipeline import ApplyOptions
@@ -69,7 +70,7 @@ class QueueError(DatabaseError):
     """The queue cannot be used as asked; the message says what to do."""
 
 
-class FileFailed(Exception):
+class FileFailed(WirefixError):
     """An apply job could not remediate its file; retrying will not help (the file is the cause)."""
 
 

@@ -20,6 +20,7 @@ from wirefix.audit import chain as audit
 from wirefix.config import Config, quarantine_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig, match, notice_keys
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
 from wirefix.rewrite import journal, kill, recover
@@ -160,7 +161,7 @@ def apply_notice(
     return outcomes
 
 
-class WorkerDied(Exception):
+class WorkerDied(WirefixError):
     """A rewrite worker process stopped mid-batch; its journaled changes settle on the next run."""
 
 

@@ -15,11 +15,12 @@ from email.message import EmailMessage, Message
 
 import dateparser
 
+from wirefix.errors import WirefixError
 from wirefix.ingest.html_text import html_to_text
 from wirefix.ingest.recognisers import NoticeText
 
 
-class MailError(Exception):
+class MailError(WirefixError):
     """The e-mail could not be read; the message says why."""
 
 

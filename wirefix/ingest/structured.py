@@ -15,10 +15,11 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from wirefix.errors import WirefixError
 from wirefix.ingest.recognisers import NoticeText
 
 
-class FeedError(Exception):
+class FeedError(WirefixError):
     """A feed document could not be read; the message says why."""
 
 

@@ -14,10 +14,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from wirefix.deliveries import Outgoing
+from wirefix.errors import WirefixError
 from wirefix.recipients.config import Smtp
 
 
-class SendError(Exception):
+class SendError(WirefixError):
     """The server did not take the message; it stays pending and is tried again."""
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool, ExifToolError, check_value
 from wirefix.jpeg import prove as jpegdiff
 from wirefix.jpeg import read as fastread
@@ -49,7 +50,7 @@ from wirefix.rewrite.plan import PlanError, distinctive, exiftool_values, make_p
 READ_ARGS = ("-e",)
 
 
-class RewriteError(Exception):
+class RewriteError(WirefixError):
     """The rewrite was refused or failed verification; the original file is untouched."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from wirefix.errors import WirefixError
 from wirefix.model import Notice, canonical_json
 from wirefix.storage.files import FileIndex, FileState, norm_name
 from wirefix.storage.schema import (
@@ -34,7 +35,7 @@ __all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
 GENESIS_HASH = "0" * 64
 
 
-class DatabaseError(Exception):
+class DatabaseError(WirefixError):
     """The database cannot be used as asked; the message says what to do."""
 
 
