@@ -359,14 +359,14 @@ def _rewrite_batch(
         synced = syncer.submit(fsync_all, fsyncs)
         checked = quick_finish([q for *_, q in quick], exiftool)
         if synced.result() is not None:  # not durable: the full way fsyncs as it goes
-            for q in quick:
-                discard_quick(q[2])
+            for _, _, staged in quick:
+                discard_quick(staged)
             checked = [None] * len(quick)
-    for (i, candidate, q), p in zip(quick, checked, strict=True):
+    for (i, candidate, done), p in zip(quick, checked, strict=True):
         if p is None:
             slow.append((i, candidate))
         else:
-            ready.append((i, candidate, q.plan, p))
+            ready.append((i, candidate, done.plan, p))
     todo = sorted(slow, key=lambda item: item[0])
     if todo:
         _full_way(notice, todo, exiftool, backups, dry_run, outcomes, ready)
@@ -454,7 +454,7 @@ def _commit_batch(
         [(str(p.path), "rewrite", b) for (*_, p), b in zip(ready, bodies, strict=True)]
     )
     entries: list[tuple[dict, int | None]] = []
-    settled: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
+    settled: list[tuple[int, Candidate, EditPlan | None, RewriteResult]] = []
     dropped: list[int] = []
     for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
         journal.crash_point("journaled", str(prepared.path))
@@ -466,14 +466,14 @@ def _commit_batch(
             dropped.append(jid)
             entries.append((_entry(ctx, result, candidate), None))
         settled.append((i, candidate, plan, result))
-    for i, candidate, plan, result in failed:
+    for i, candidate, refused_plan, result in failed:
         entries.append((_entry(ctx, result, candidate), None))
-        settled.append((i, candidate, plan, result))
+        settled.append((i, candidate, refused_plan, result))
     db.journal_drop_many(dropped)
     seqs = _append_entries(db, entries)
-    for (i, candidate, plan, result), seq in zip(settled, seqs, strict=True):
+    for (i, candidate, settled_plan, result), seq in zip(settled, seqs, strict=True):
         status = "changed" if result.outcome == "ok" else "failed"
-        outcomes[i] = FileOutcome(candidate, status, plan, result, seq, result.error)
+        outcomes[i] = FileOutcome(candidate, status, settled_plan, result, seq, result.error)
     return outcomes
 
 
@@ -535,7 +535,7 @@ def _kill_one(
         image_hash_method=None,
         notes=list(plan.notes),
     )
-    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    extra: dict[str, Any] = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
     body = audit.payload(ctx, result, root, rel, **extra)
     jid = db.journal_open(path, "kill", body)
     try:

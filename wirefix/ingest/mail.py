@@ -12,6 +12,7 @@ import email.policy
 import email.utils
 import re
 from email.message import EmailMessage, Message
+from typing import cast
 
 import dateparser
 
@@ -80,7 +81,7 @@ def attachment_bodies_dropped(data: bytes) -> bytes:
 def read_email(data: bytes, source: str) -> NoticeText:
     try:
         data = attachment_bodies_dropped(data)
-        msg = email.message_from_bytes(data, policy=email.policy.default)
+        msg: Message = email.message_from_bytes(data, policy=email.policy.default)
         if not msg.keys():
             raise MailError("no e-mail headers")
         inner = _attached_message(msg)
@@ -115,12 +116,12 @@ def _attached_message(msg: Message) -> Message | None:
         if part.get_content_type() == "message/rfc822":
             payload = part.get_payload()
             if isinstance(payload, list) and payload:
-                return payload[0]
+                return cast(Message, payload[0])  # an attached message/rfc822 is one Message
     return None
 
 
 def _body(msg: Message) -> str | None:
-    part = None
+    part: Message | None = None
     if isinstance(msg, EmailMessage):
         part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
@@ -132,7 +133,7 @@ def _body(msg: Message) -> str | None:
     except (LookupError, UnicodeDecodeError, AssertionError):
         content = None
     if not isinstance(content, str):
-        payload = part.get_payload(decode=True) or b""
+        payload = cast(bytes, part.get_payload(decode=True) or b"")  # decode=True: bytes
         charset = part.get_content_charset() or "utf-8"
         try:
             content = payload.decode(charset, errors="replace")

@@ -340,8 +340,8 @@ def _replace_mention(value: Any, c: Correction) -> Any:
         out = [pattern.sub(c.corrected, nfc(v)) if isinstance(v, str) else v for v in value]
         return out if out != value else None
     if isinstance(value, str):
-        out = pattern.sub(c.corrected, nfc(value))
-        return out if out != value else None
+        text = pattern.sub(c.corrected, nfc(value))
+        return text if text != value else None
     return None
 
 
