@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wirefix.errors import UsageError
+
 
 def data_dir() -> Path:
     """WIREFIX_HOME, else the user's data folder (~/.local/share/wirefix on Linux)."""
@@ -76,7 +78,7 @@ def backup_dir(option: str | None = None) -> Path:
 #   auth_header = "Authorization: Bearer TOKEN"  # or auth_header_env = "NAME_OF_ENV_VARIABLE"
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """The configuration file could not be read; the message names it and the problem."""
 
 

@@ -22,12 +22,13 @@ import hashlib
 import struct
 from pathlib import Path
 
+from wirefix.errors import WirefixError
 from wirefix.jpeg.segments import EntropyData, JpegError, tokenize
 
 CHUNK = 1 << 20
 
 
-class ImageDataError(Exception):
+class ImageDataError(WirefixError):
     """The file is not a well-formed image of the format its header claims."""
 
 
