@@ -99,12 +99,12 @@ def apply(
         ),
     ] = False,
     no_online: Annotated[
-        bool, typer.Option("--no-online", help="Leave the copies on [[sites]] alone.")
+        bool, typer.Option("--no-online", help="Leave the copies on the configured sites alone.")
     ] = False,
 ) -> None:
     """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
-    changed file. Then every copy on the configured [[sites]]: fixed or taken out, purged from
-    the [[purgers]], fetched again past the cache, one audit entry each (docs/online.md).
+    changed file. Then every copy on the configured sites: fixed or taken out, purged from the
+    CDNs in front (purgers), fetched again past the cache, one audit entry each (docs/online.md).
 
     A dry run first shows the exact field changes. Running it again changes nothing; a run that
     was interrupted is finished and logged by the next one.

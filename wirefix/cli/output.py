@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -35,11 +36,12 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 def error(message: str) -> None:
     """One line on stderr, naming the file or notice and what to do next."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    # The message is text, not markup: "[store.roots]" or "[[sites]]" must print as written.
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
 
 
 def note(message: str) -> None:
-    err_console.print(message, soft_wrap=True)
+    err_console.print(Text(message), soft_wrap=True)
 
 
 def _text(value: Any) -> str:

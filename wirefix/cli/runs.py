@@ -35,7 +35,7 @@ def run(
         ),
     ] = False,
     no_online: Annotated[
-        bool, typer.Option("--no-online", help="Leave the copies on [[sites]] alone.")
+        bool, typer.Option("--no-online", help="Leave the copies on the configured sites alone.")
     ] = False,
 ) -> None:
     """The scheduled pipeline: ingest the inbox folders and feeds, scan the store roots, match
