@@ -36,9 +36,10 @@ from rich.progress import (
 )
 
 from wirefix import __version__
+from wirefix import settings as settings_mod
 from wirefix.audit import chain as audit
 from wirefix.cli.output import console, error, note, print_json, table
-from wirefix.config import ConfigError, db_url, load_config
+from wirefix.config import ConfigError
 from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import online as online_runner
@@ -53,7 +54,7 @@ from wirefix.ingest import parse_sources
 from wirefix.model import Notice
 from wirefix.rewrite import recover
 from wirefix.rewrite.backups import BackupStore
-from wirefix.settings import Settings, load_settings
+from wirefix.settings import Options, Settings
 from wirefix.storage import Database, DatabaseError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
@@ -105,22 +106,15 @@ def loaded_settings(config: str | None = None, **options: Any) -> Settings:
     takes thresholds, roots, folders and operator from here, never defaults of its own; a bad
     configuration is a usage error."""
     try:
-        return load_settings(config, **options)
+        return settings_mod.load(config, os.environ, Options(**options))
     except ConfigError as exc:
         raise Failure(str(exc), EXIT_USAGE) from exc
 
 
-def host_database(url: str, settings: Settings) -> Database:
-    """The database as this host sees the store: its [store.roots] win over the paths the last
-    scan recorded, since hosts mount the store at different paths (SPEC section 9)."""
-    db = Database(url)
-    db.local_roots = {name: str(path) for name, path in settings.roots.value.items()}
-    return db
-
-
 @contextmanager
-def open_db(url: str | None) -> Iterator[Database]:
-    db = host_database(db_url(url), loaded_settings())
+def open_db(settings: Settings) -> Iterator[Database]:
+    """The command's database (`wirefix.settings.open_db`), its schema up to date."""
+    db = settings_mod.open_db(settings)
     try:
         db.ensure_schema()
         yield db
@@ -179,20 +173,6 @@ def _attention(notices: list[Notice]) -> bool:
     return any(n.status != "parsed" for n in notices)
 
 
-def _use_config(option: str | None) -> None:
-    """Check the configuration file now, so a bad one is a usage error before any work.
-
-    `pipeline.ingest_sources` loads it itself (through WIREFIX_CONFIG), so --config is passed on
-    that way; this process is one command, so the variable does not leak anywhere else.
-    """
-    try:
-        load_config(option)
-    except ConfigError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from exc
-    if option:
-        os.environ["WIREFIX_CONFIG"] = option
-
-
 def _report_unread(errors: list[str], skipped: list[str]) -> None:
     for message in errors:
         error(message)
@@ -210,11 +190,11 @@ def parse(
 
     Example: wirefix parse notice.eml --json
     """
-    _use_config(config)
+    settings = loaded_settings(config)  # a bad configuration is a usage error before any work
     with open_exiftool() as et:
         # A parse stores nothing, so it must not remember feed ETags either: the next
         # `ingest` would get "304 not modified" and never store what was only looked at.
-        result = parse_sources(sources, et, remember_feeds=False)
+        result = parse_sources(sources, et, settings.config, remember_feeds=False)
     if as_json:
         print_json([n.to_dict() for n in result.notices])
     else:
@@ -244,9 +224,9 @@ def ingest(
 
     Example: NOTICE=$(wirefix ingest -q notice.eml)
     """
-    _use_config(config)
-    with open_db(db) as database, open_exiftool() as et:
-        outcome = pipeline.ingest_sources(database, sources, et)
+    settings = loaded_settings(config, db_url=db)
+    with open_db(settings) as database, open_exiftool() as et:
+        outcome = pipeline.ingest_sources(database, sources, et, settings.config)
     if as_json:
         print_json([{"id": i, "new": new, **n.to_dict()} for i, new, n in outcome.stored])
     else:
@@ -299,14 +279,13 @@ def scan(
 
     Example: wirefix scan /srv/photos --shard 1/2
     """
-    from wirefix.settings import load_settings
-
     try:
         part = parse_shard(shard) if shard else None
     except ValueError as exc:
         raise Failure(str(exc), EXIT_USAGE) from None
-    guard = load_settings().gone_guard
-    with open_db(db) as database:
+    settings = loaded_settings(db_url=db)
+    guard = settings.gone_guard
+    with open_db(settings) as database:
         named = store_roots([str(r) for r in roots], database.roots())
         with Progress(
             TextColumn("scanning"),
@@ -395,8 +374,9 @@ def match_cmd(
 
     Example: wirefix match 1
     """
-    with open_db(db) as database:
-        config = loaded_settings().match  # thresholds from the config file / environment
+    settings = loaded_settings(db_url=db)
+    with open_db(settings) as database:
+        config = settings.match  # thresholds and weights from the config file / environment
         candidates = pipeline.match_notice(database, notice, config)
         case = cases.notice_case(database, notice, candidates, config)
     if as_json:
@@ -558,7 +538,9 @@ def apply(
 
     Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
     """
-    settings = loaded_settings(operator=operator, backup_dir=backups, quarantine_dir=quarantine)
+    settings = loaded_settings(
+        db_url=db, operator=operator, backup_dir=backups, quarantine_dir=quarantine
+    )
     who = settings.operator.value
     store = BackupStore(settings.backup_dir.value)
     opts = ApplyOptions(
@@ -569,7 +551,7 @@ def apply(
         full_verify=full_verify,
         match=settings.match,
     )
-    with open_db(db) as database, open_exiftool() as et:
+    with open_db(settings) as database, open_exiftool() as et:
         if not dry_run and not yes:
             preview = pipeline.apply_notice(
                 database, notice, et, store, who, options=replace(opts, dry_run=True)
@@ -698,8 +680,9 @@ def report(
     flt = report_mod.ReportFilter(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
-    with open_db(db) as database:
-        data = report_mod.build(database, flt, loaded_settings().match)
+    settings = loaded_settings(db_url=db)
+    with open_db(settings) as database:
+        data = report_mod.build(database, flt, settings.match, settings.recipients.policy)
     if fmt == "table":
         if output:
             raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
@@ -807,9 +790,9 @@ def undo_cmd(
     """
     from wirefix.rewrite.undo import UndoError, undo
 
-    settings = loaded_settings(operator=operator, backup_dir=backups)
+    settings = loaded_settings(db_url=db, operator=operator, backup_dir=backups)
     store = BackupStore(settings.backup_dir.value)
-    with open_db(db) as database, open_exiftool() as et:
+    with open_db(settings) as database, open_exiftool() as et:
         try:
             done = undo(database, entry, store, settings.operator.value, et.version)
         except UndoError as exc:
@@ -834,7 +817,7 @@ def audit_export(
 
     Example: wirefix audit export -o audit.jsonl
     """
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         lines = audit.export_lines(database)
     if output:
         output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -860,7 +843,7 @@ def audit_verify(
 
     Example: wirefix audit verify
     """
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         if repair:
             for line in recover.reconcile(database):
                 note(line)
@@ -882,7 +865,7 @@ def audit_verify(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply the database migrations (creates the database if it is new)."""
-    database = Database(db_url(db))
+    database = settings_mod.open_db(loaded_settings(db_url=db))
     try:
         database.upgrade()
     finally:
@@ -893,7 +876,7 @@ def db_upgrade(db: DbOption = None) -> None:
 # -- queue (PostgreSQL) --------------------------------------------------------------------
 
 
-def enqueue_run_command(database: Database, settings: Any, wait: float, as_json: bool) -> None:
+def enqueue_run_command(database: Database, settings: Settings, wait: float, as_json: bool) -> None:
     """`wirefix run --enqueue`: ingest here, queue the rest; refused on SQLite before any work."""
     from wirefix.flows import jobs, queue
     from wirefix.flows.lock import run_lock
@@ -978,7 +961,7 @@ def worker(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )
     if concurrency == 1:
-        worker_mod.run_worker(settings.db_url.value, settings, options)
+        worker_mod.run_worker(settings, options)
         return
     code = worker_mod.run_worker_processes(concurrency, sys.argv[1:])
     if code:
@@ -1000,7 +983,7 @@ def queue(
     """
     from wirefix.flows import jobs, queue
 
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         retried = jobs.retry_failed(database) if retry_failed else 0
         state = queue.queue_status(database)
     if as_json:

@@ -22,7 +22,6 @@ from wirefix.cli.app import (
     JsonOption,
     _changed_part,
     app,
-    host_database,
     loaded_settings,
     open_exiftool,
     print_open_cases,
@@ -37,7 +36,7 @@ from wirefix.flows.report import build as build_report
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.status import counts as recipients_counts
 from wirefix.rewrite.backups import BackupStore
-from wirefix.settings import Settings
+from wirefix.settings import Settings, open_db
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs
 
@@ -56,8 +55,8 @@ OperatorOption = Annotated[
 
 
 def _database(settings: Settings) -> Database:
-    """The configured database, seen through this host's [store.roots] (`host_database`)."""
-    db = host_database(settings.db_url.value, settings)
+    """The configured database, seen through this host's [store.roots] (`open_db`)."""
+    db = open_db(settings)
     db.ensure_schema()
     return db
 
@@ -385,12 +384,12 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
     settings = loaded_settings(config, db_url=db)
     database = _database(settings)
     try:
-        data = build_report(database, config=settings.match)
+        data = build_report(database, config=settings.match, policy=settings.recipients.policy)
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
         queue = None if database.is_sqlite else _queue_status(database)
-        recipients = recipients_counts(database)
+        recipients = recipients_counts(database, settings.recipients.policy)
     finally:
         database.close()
     states: dict[str, int] = {}

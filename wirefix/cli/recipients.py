@@ -41,7 +41,7 @@ app.add_typer(deliveries_app, name="deliveries")
 
 
 def recipients_config(settings: Settings) -> rconfig.RecipientsConfig:
-    return rconfig.load(settings.config.path)
+    return settings.recipients
 
 
 @deliveries_app.command("import")
