@@ -1,3 +1,3 @@
-from wirefix.cli.app import main
+from wirefix.cli.main import main
 
 main()

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wirefix.errors import UsageError
+
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """WIREFIX_HOME, else the user's data folder (~/.local/share/wirefix on Linux)."""
@@ -41,7 +43,7 @@ def default_db_url(home: Path | None = None) -> str:
 #   auth_header = "Authorization: Bearer TOKEN"  # or auth_header_env = "NAME_OF_ENV_VARIABLE"
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """The configuration file could not be read; the message names it and the problem."""
 
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import exiftool as pyexiftool
 
+from wirefix.errors import WirefixError
+
 DEFAULT_TIMEOUT = 60.0
 _STARTUP_TIMEOUT = 30.0
 
@@ -37,7 +39,7 @@ MAX_VALUE_BYTES = 32_000
 _TAG_NAME = re.compile(r"[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)?")
 
 
-class ExifToolError(Exception):
+class ExifToolError(WirefixError):
     """ExifTool failed or could not be run; the message names the file when there is one."""
 
 

@@ -1,14 +1,13 @@
-"""One place for what commands print: rich tables for people, stable JSON for scripts."""
+"""One place for what commands print: rich tables for people, stable JSON for scripts, and the
+shapes several commands share (a long value around its change, open cases)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -16,11 +15,16 @@ err_console = Console(stderr=True, highlight=False)
 
 def print_json(data: Any) -> None:
     """JSON on stdout, UTF-8, one document: the shape scripts and cron jobs parse."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A rich table on stdout; rich.table is imported here, not when `wirefix --version` starts."""
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left", show_lines=False)
     for col in columns:
         t.add_column(col, overflow="fold")
@@ -36,3 +40,59 @@ def error(message: str) -> None:
 
 def note(message: str) -> None:
     err_console.print(message, soft_wrap=True)
+
+
+def _text(value: Any) -> str:
+    return (
+        "; ".join(map(str, value))
+        if isinstance(value, list)
+        else ("" if value is None else str(value))
+    )
+
+
+def changed_part(old: Any, new: Any, context: int = 30, limit: int = 90) -> tuple[str, str]:
+    """Long values (captions) shown around the part that changes, so an editor sees the fix."""
+    a, b = _text(old), _text(new)
+    if len(a) <= limit and len(b) <= limit:
+        return a, b
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+
+    def window(text: str) -> str:
+        hi = min(len(text), max(len(text) - end + context, lo + 2 * context))
+        part = text[lo:hi]
+        part = part if hi - lo <= limit else part[: limit // 2] + " … " + part[-(limit // 2) :]
+        return ("…" if lo > 0 else "") + part + ("…" if hi < len(text) else "")
+
+    return window(a), window(b)
+
+
+def print_open_cases(found: list[dict[str, Any]]) -> None:
+    """Open cases (`wirefix.decide.cases`) for people: one line each on stderr, so a cron mail
+    says it, and the refused files nearest to each notice, with why they were refused."""
+    if not found:
+        return
+    from wirefix.flows.report import refusal  # the database layer: only when there is a case
+
+    for case in found:
+        note(f"notice {case['notice']} is an open case: {case['reason']}")
+        if case["nearest"]:
+            table(
+                f"notice {case['notice']}: nearest files, all refused",
+                ["score", "decision", "file", "refused because", "top reasons"],
+                [
+                    [
+                        f"{c['score']:.2f}",
+                        c["decision"],
+                        c["rel_path"],
+                        refusal(c),
+                        "; ".join(r["detail"] for r in c["reasons"]),
+                    ]
+                    for c in case["nearest"]
+                ],
+            )

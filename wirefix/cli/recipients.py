@@ -1,46 +1,33 @@
 """Commands for third parties (issue 17): deliveries import, notify, ack, serve.
 
-Registered on `wirefix.cli.app.app` from `cli.main`; same conventions as cli_ops: options here, the
-work in `wirefix.recipients`, one renderer.
+Same conventions as the other command modules: options here, the work in `wirefix.recipients`,
+one renderer; registered by `wirefix.cli.main`.
 
 Exit codes: `deliveries import` 1 when the file is refused (nothing imported); `notify` 1 when
 a message is still pending (server down) or a recipient is unknown, 3 while an acknowledgement
 is overdue; `ack` 1 when the token is refused (forged, mistyped or already used).
 """
 
-from __future__ import annotations
-
-import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from wirefix.cli.app import (
-    EXIT_ATTENTION,
-    EXIT_ERROR,
-    EXIT_OK,
-    ConfigOption,
-    DbOption,
-    Failure,
-    JsonOption,
-    app,
-    loaded_settings,
-)
-from wirefix.cli.ops import OperatorOption, _database
+from wirefix.cli.context import loaded_settings, settings_database
+from wirefix.cli.options import ConfigOption, DbOption, JsonOption, OperatorOption
 from wirefix.cli.output import console, error, note, print_json, table
-from wirefix.recipients import config as rconfig
-from wirefix.recipients.ack import AckRefused, acknowledge, token_of
-from wirefix.recipients.deliveries import DeliveriesError, read
-from wirefix.recipients.notify import NotifyResult, notify
-from wirefix.settings import Settings
-from wirefix.storage.deliveries import RecipientStore
+from wirefix.errors import ExitCode, UsageError, WirefixError
+
+if TYPE_CHECKING:
+    from wirefix.recipients.config import RecipientsConfig
+    from wirefix.recipients.notify import NotifyResult
+    from wirefix.settings import Settings
 
 deliveries_app = typer.Typer(help="Who received which photo.", no_args_is_help=True)
-app.add_typer(deliveries_app, name="deliveries")
 
 
-def recipients_config(settings: Settings) -> rconfig.RecipientsConfig:
+def recipients_config(settings: "Settings") -> "RecipientsConfig":
+    """The [[recipients]] and their policy, read with the rest of the settings."""
     return settings.recipients
 
 
@@ -58,16 +45,19 @@ def deliveries_import(
     A malformed line refuses the whole file (exit 1, each bad line named); nothing is imported.
     Example: wirefix deliveries import publish_queue.jsonl
     """
+    from wirefix.recipients.deliveries import DeliveriesError, read
+    from wirefix.storage.deliveries import RecipientStore
+
     settings = loaded_settings(config, db_url=db)
     cfg = recipients_config(settings)
-    database = _database(settings)
+    database = settings_database(settings)
     try:
         try:
             found = read(file, cfg, database.roots())
         except DeliveriesError as exc:
             for problem in exc.problems:
                 error(problem)
-            raise Failure(f"{file}: refused, nothing imported") from exc
+            raise WirefixError(f"{file}: refused, nothing imported") from exc
         added, known = RecipientStore(database).add_deliveries(found.deliveries)
     finally:
         database.close()
@@ -81,19 +71,22 @@ def deliveries_import(
         )
 
 
-def run_notify(settings: Settings, dry_run: bool = False, now: Any = None) -> NotifyResult | None:
+def run_notify(
+    settings: "Settings", dry_run: bool = False, now: Any = None
+) -> "NotifyResult | None":
     """`notify` for `wirefix run` and the command: None when no recipients are configured."""
+    from wirefix.recipients.notify import notify
+
     cfg = recipients_config(settings)
     if not cfg.recipients:
         return None
-    database = _database(settings)
+    database = settings_database(settings)
     try:
         return notify(database, cfg, settings.operator.value, settings.config.http, dry_run=dry_run)
     finally:
         database.close()
 
 
-@app.command("notify")
 def notify_cmd(
     config: ConfigOption = None,
     db: DbOption = None,
@@ -112,7 +105,7 @@ def notify_cmd(
     settings = loaded_settings(config, db_url=db, operator=operator)
     result = run_notify(settings, dry_run)
     if result is None:
-        raise Failure("no [[recipients]] configured (docs/recipients.md)", 2)
+        raise UsageError("no [[recipients]] configured (docs/recipients.md)")
     data = result.to_dict()
     if as_json:
         print_json(data)
@@ -126,11 +119,11 @@ def notify_cmd(
             f"({p['error']}); retried after {p['next_attempt_at'][:16]}"
         )
     if result.errors or result.pending:
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_ATTENTION if result.overdue else EXIT_OK)
+        raise typer.Exit(ExitCode.ERROR)
+    raise typer.Exit(ExitCode.ATTENTION if result.overdue else ExitCode.OK)
 
 
-def print_notify(result: NotifyResult, dry_run: bool = False) -> None:
+def print_notify(result: "NotifyResult", dry_run: bool = False) -> None:
     if dry_run:
         rows = [[p["notice"], p["recipient"], p["channel"]] for p in result.planned]
         table("would tell", ["notice", "recipient", "channel"], rows)
@@ -158,7 +151,6 @@ def print_notify(result: NotifyResult, dry_run: bool = False) -> None:
     )
 
 
-@app.command("ack")
 def ack_cmd(
     url_or_token: Annotated[str, typer.Argument(help="The Acknowledge: URL, or its token.")],
     by: Annotated[
@@ -173,12 +165,12 @@ def ack_cmd(
 
     Exit 1 when the token is refused: unknown (forged, mistyped) or already used.
     """
+    from wirefix.recipients.ack import acknowledge, token_of
+
     settings = loaded_settings(config, db_url=db, operator=operator)
-    database = _database(settings)
-    try:
+    database = settings_database(settings)
+    try:  # a refused token (`AckRefused`): exit 1, its one line
         outcome = acknowledge(database, token_of(url_or_token), by, "cli", settings.operator.value)
-    except AckRefused as exc:
-        raise Failure(str(exc)) from exc
     finally:
         database.close()
     n = outcome.notification
@@ -199,7 +191,6 @@ def ack_cmd(
         )
 
 
-@app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8017,
@@ -215,6 +206,7 @@ def serve_cmd(
 
     Run it behind the newsroom's HTTPS reverse proxy (docs/recipients.md); stops on SIGTERM.
     """
+    import logging
     import signal
     import threading
 
@@ -222,7 +214,7 @@ def serve_cmd(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = loaded_settings(config, db_url=db, operator=operator)
-    database = _database(settings)
+    database = settings_database(settings)
     server = make_server(database, host, port, settings.operator.value, trust_proxy)
     signal.signal(
         signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()

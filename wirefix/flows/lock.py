@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from wirefix.config import data_dir
+from wirefix.errors import ExitCode, WirefixError
 from wirefix.storage import Database
 
 # A fixed 64-bit key for pg_advisory_lock: "wirefix run" hashed, so it cannot collide by chance
@@ -25,8 +26,10 @@ from wirefix.storage import Database
 PG_LOCK_KEY = int.from_bytes(hashlib.sha256(b"wirefix run").digest()[:8], "big", signed=True)
 
 
-class Busy(Exception):
+class Busy(WirefixError):
     """Another run holds the lock; the message says which lock and how to wait instead."""
+
+    exit_code = ExitCode.BUSY
 
 
 def _sqlite_lock_path(db: Database) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from wirefix.audit import chain as audit
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool
 from wirefix.flows.batch import remediate_batch
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome
@@ -16,7 +17,7 @@ from wirefix.rewrite.backups import BackupStore
 from wirefix.storage import Database
 
 
-class WorkerDied(Exception):
+class WorkerDied(WirefixError):
     """A rewrite worker process stopped mid-batch; its journaled changes settle on the next run."""
 
 

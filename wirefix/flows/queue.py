@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool
 from wirefix.model import IndexedFile
 from wirefix.settings import Settings
@@ -37,7 +38,7 @@ class QueueError(DatabaseError):
     """The queue cannot be used as asked; the message says what to do."""
 
 
-class FileFailed(Exception):
+class FileFailed(WirefixError):
     """An apply job could not remediate its file; retrying will not help (the file is the cause)."""
 
 

@@ -28,17 +28,6 @@ from wirefix.recipients.notify import ACTIONS as RECIPIENT_ACTIONS
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
 
-STATES = (
-    "done",
-    "open",
-    "pending-review",
-    "open-case",
-    "failed",
-    "needs-review",
-    "no-match",
-    "advisory",
-)
-
 
 @dataclass(frozen=True)
 class ReportFilter:

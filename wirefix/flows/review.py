@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from wirefix.audit import chain as audit
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome, audit_context
@@ -26,7 +27,7 @@ from wirefix.storage.runs import record_review, review_decisions
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 
 
-class ReviewError(Exception):
+class ReviewError(WirefixError):
     """The item does not exist or cannot be decided; the message says which and why."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from wirefix.config import Config, data_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
+from wirefix.errors import ExitCode
 from wirefix.exiftool import ExifTool
 from wirefix.flows import online as online_runner
 from wirefix.flows import pipeline
@@ -36,8 +37,6 @@ from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
 
 log = logging.getLogger("wirefix.flows.run")
-
-EXIT_OK, EXIT_ERROR, EXIT_ATTENTION = 0, 1, 3
 
 PROCESSED, FAILED = "processed", "failed"
 
@@ -102,7 +101,7 @@ class RunSummary:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + time.monotonic() - started, 4)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if (
             self.source_errors
             or self.scan_errors
@@ -110,19 +109,20 @@ class RunSummary:
             or self.online_open
             or self.notify_errors
         ):
-            return EXIT_ERROR
+            return ExitCode.ERROR
         if self.review_pending or self.notices_attention or self.open_cases or self.acks_overdue:
-            return EXIT_ATTENTION
-        return EXIT_OK
+            return ExitCode.ATTENTION
+        return ExitCode.OK
 
     @property
     def outcome(self) -> str:
-        return {EXIT_OK: "ok", EXIT_ERROR: "error", EXIT_ATTENTION: "attention"}[self.exit_code]
+        outcomes = {ExitCode.OK: "ok", ExitCode.ERROR: "error", ExitCode.ATTENTION: "attention"}
+        return outcomes[self.exit_code]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
-            "exit_code": self.exit_code,
+            "exit_code": int(self.exit_code),
             "notices_new": self.notices_new,
             "notices_attention": self.notices_attention,
             "source_errors": self.source_errors,

@@ -12,14 +12,16 @@ import email.policy
 import email.utils
 import re
 from email.message import EmailMessage, Message
+from typing import cast
 
 import dateparser
 
+from wirefix.errors import WirefixError
 from wirefix.ingest.html_text import html_to_text
 from wirefix.ingest.recognisers import NoticeText
 
 
-class MailError(Exception):
+class MailError(WirefixError):
     """The e-mail could not be read; the message says why."""
 
 
@@ -79,7 +81,7 @@ def attachment_bodies_dropped(data: bytes) -> bytes:
 def read_email(data: bytes, source: str) -> NoticeText:
     try:
         data = attachment_bodies_dropped(data)
-        msg = email.message_from_bytes(data, policy=email.policy.default)
+        msg: Message = email.message_from_bytes(data, policy=email.policy.default)
         if not msg.keys():
             raise MailError("no e-mail headers")
         inner = _attached_message(msg)
@@ -114,12 +116,12 @@ def _attached_message(msg: Message) -> Message | None:
         if part.get_content_type() == "message/rfc822":
             payload = part.get_payload()
             if isinstance(payload, list) and payload:
-                return payload[0]
+                return cast(Message, payload[0])  # an attached message/rfc822 is one Message
     return None
 
 
 def _body(msg: Message) -> str | None:
-    part = None
+    part: Message | None = None
     if isinstance(msg, EmailMessage):
         part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
@@ -131,7 +133,7 @@ def _body(msg: Message) -> str | None:
     except (LookupError, UnicodeDecodeError, AssertionError):
         content = None
     if not isinstance(content, str):
-        payload = part.get_payload(decode=True) or b""
+        payload = cast(bytes, part.get_payload(decode=True) or b"")  # decode=True: bytes
         charset = part.get_content_charset() or "utf-8"
         try:
             content = payload.decode(charset, errors="replace")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from wirefix.errors import WirefixError
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.ingest.html_text import html_to_text
 from wirefix.ingest.mail import MailError, read_email
@@ -59,7 +60,7 @@ _IMAGE_META_TAGS = {
 }
 
 
-class SourceError(Exception):
+class SourceError(WirefixError):
     """A source could not be read as a notice; the message says which and why."""
 
 

@@ -15,10 +15,11 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from wirefix.errors import WirefixError
 from wirefix.ingest.recognisers import NoticeText
 
 
-class FeedError(Exception):
+class FeedError(WirefixError):
     """A feed document could not be read; the message says why."""
 
 
@@ -105,7 +106,8 @@ def _newsml_item(item: Element, source: str) -> NoticeText:
         else "",
         "language": (
             (lang.get("tag") if lang is not None else None)
-            or item.get("{http://www.w3.org/XML/1998/namespace}lang", "")
+            or item.get("{http://www.w3.org/XML/1998/namespace}lang")
+            or ""
         )[:2].casefold(),
     }
     by = _first(item, "by")

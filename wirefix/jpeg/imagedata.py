@@ -22,10 +22,12 @@ import hashlib
 import struct
 from pathlib import Path
 
+from wirefix.errors import WirefixError
+
 CHUNK = 1 << 20
 
 
-class ImageDataError(Exception):
+class ImageDataError(WirefixError):
     """The file is not a well-formed image of the format its header claims."""
 
 

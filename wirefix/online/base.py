@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from wirefix.errors import WirefixError
 
-class SiteError(Exception):
+
+class SiteError(WirefixError):
     """A site did not answer or refused; the copy stays open. One line."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from wirefix.deliveries import Notification
+from wirefix.errors import WirefixError
 from wirefix.model import Notice
 from wirefix.recipients.notify import Clock, _audit, token_hash
 from wirefix.storage.database import Database, utcnow
@@ -21,7 +22,7 @@ from wirefix.storage.deliveries import RecipientStore
 log = logging.getLogger("wirefix.recipients.ack")
 
 
-class AckRefused(Exception):
+class AckRefused(WirefixError):
     """The token acknowledges nothing; the message says why (one line)."""
 
     def __init__(self, message: str, reused: bool = False) -> None:

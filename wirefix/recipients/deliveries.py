@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wirefix.deliveries import Delivery
+from wirefix.errors import WirefixError
 from wirefix.recipients.config import RecipientsConfig
 from wirefix.tagmap import norm_key
 
@@ -32,7 +33,7 @@ ID_COLUMNS = ("transmission_ref", "agency_id", "item_id")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class DeliveriesError(Exception):
+class DeliveriesError(WirefixError):
     """The file was refused; `problems` holds one line per bad row ("FILE:LINE: why")."""
 
     def __init__(self, problems: list[str]) -> None:

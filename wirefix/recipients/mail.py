@@ -12,12 +12,14 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from wirefix.deliveries import Outgoing
+from wirefix.errors import WirefixError
 from wirefix.recipients.config import Smtp
 
 
-class SendError(Exception):
+class SendError(WirefixError):
     """The server did not take the message; it stays pending and is tried again."""
 
 
@@ -46,7 +48,8 @@ def body(out: Outgoing) -> str:
         lines.append("")
     lines.append("The photo:")
     for p in out.photos:
-        ids = ", ".join(str(i) for i in p.get("identifiers") or []) or "none"
+        identifiers: Any = p.get("identifiers") or []  # a list, in a dict of mixed values
+        ids = ", ".join(str(i) for i in identifiers) or "none"
         lines.append(
             f"  {p.get('file_name') or '(no file name)'}; identifiers: {ids}; "
             f"delivered {p.get('delivered_at')}"

@@ -19,12 +19,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from wirefix.errors import WirefixError
 from wirefix.jpeg.imagedata import sha256_file
 from wirefix.rewrite.durable import fsync_dir, fsync_file
 from wirefix.rewrite.journal import crash_point
 
 
-class KillError(Exception):
+class KillError(WirefixError):
     """A kill step could not be done; the message names the file."""
 
 

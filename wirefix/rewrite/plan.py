@@ -14,6 +14,7 @@ import unicodedata
 from typing import Any
 
 from wirefix.captions import clean_caption, dedupe_credit_lines, has_boilerplate
+from wirefix.errors import WirefixError
 from wirefix.model import Correction, EditPlan, Notice, TagWrite, nfc
 from wirefix.tagmap import (
     FIELD_TAGS,
@@ -24,7 +25,7 @@ from wirefix.tagmap import (
 )
 
 
-class PlanError(Exception):
+class PlanError(WirefixError):
     """The file cannot be planned for (ExifTool could not read it); the message says why."""
 
 
@@ -339,8 +340,8 @@ def _replace_mention(value: Any, c: Correction) -> Any:
         out = [pattern.sub(c.corrected, nfc(v)) if isinstance(v, str) else v for v in value]
         return out if out != value else None
     if isinstance(value, str):
-        out = pattern.sub(c.corrected, nfc(value))
-        return out if out != value else None
+        text = pattern.sub(c.corrected, nfc(value))
+        return text if text != value else None
     return None
 
 

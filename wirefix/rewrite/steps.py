@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wirefix.errors import WirefixError
 from wirefix.model import EditPlan, RewriteResult
 
 #: How the rewrite reads a file (plan and verification alike): Composite tags are derived from
@@ -19,7 +20,7 @@ from wirefix.model import EditPlan, RewriteResult
 READ_ARGS = ("-e",)
 
 
-class RewriteError(Exception):
+class RewriteError(WirefixError):
     """The rewrite was refused or failed verification; the original file is untouched."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from wirefix import __version__
 from wirefix.audit import chain as audit
+from wirefix.errors import WirefixError
 from wirefix.jpeg.imagedata import image_data_hash, sha256_file
 from wirefix.rewrite import journal, kill, recover
 from wirefix.rewrite.backups import BackupStore
@@ -25,7 +26,7 @@ from wirefix.rewrite.safety import file_lock, outside_roots
 from wirefix.storage.database import Database, utcnow
 
 
-class UndoError(Exception):
+class UndoError(WirefixError):
     """The entry cannot be undone; the message says why and what to do."""
 
 

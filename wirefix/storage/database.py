@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, delete, event, inspect, select, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from wirefix.errors import WirefixError
 from wirefix.model import Notice, canonical_json
 from wirefix.storage.files import FileIndex, FileState, norm_name
 from wirefix.storage.schema import (
@@ -34,7 +35,7 @@ __all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
 GENESIS_HASH = "0" * 64
 
 
-class DatabaseError(Exception):
+class DatabaseError(WirefixError):
     """The database cannot be used as asked; the message says what to do."""
 
 
@@ -209,7 +210,7 @@ class Database(FileIndex):
                 .where(AuditHeadRow.id == 1)
                 .values(seq=AuditHeadRow.seq + len(entries))
             )
-            if locked.rowcount != 1:
+            if cast(CursorResult[Any], locked).rowcount != 1:
                 raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
             head = s.get(AuditHeadRow, 1, populate_existing=True)
             assert head is not None
@@ -239,7 +240,8 @@ class Database(FileIndex):
             settled = [journal_id for _, journal_id in entries if journal_id is not None]
             if settled:
                 gone = s.execute(delete(JournalRow).where(JournalRow.id.in_(settled)))
-                if gone.rowcount != len(settled):  # another process logged one: roll back
+                # another process logged one: roll back
+                if cast(CursorResult[Any], gone).rowcount != len(settled):
                     raise JournalClaimed(f"journal intents {settled} were already logged")
             head.entry_hash = prev
             return out

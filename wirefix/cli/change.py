@@ -1,0 +1,239 @@
+"""`wirefix apply` and `wirefix undo`: files rewritten or killed (quarantined, purged), their
+online copies handled, and a remediation undone; each change one audit entry."""
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from wirefix.cli.context import loaded_settings, open_db, open_exiftool
+from wirefix.cli.options import BackupDirOption, DbOption, JsonOption, NoticeArg
+from wirefix.cli.output import (
+    changed_part,
+    console,
+    error,
+    note,
+    print_json,
+    print_open_cases,
+    table,
+)
+from wirefix.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from wirefix.flows.pipeline import FileOutcome
+
+
+def _outcome_dict(o: "FileOutcome") -> dict[str, Any]:
+    plan = o.plan
+    return {
+        "path": o.candidate.file.path,
+        "decision": o.candidate.decision,
+        "status": o.status,
+        "message": o.message,
+        "audit_seq": o.audit_seq,
+        "changes": [w.__dict__ for w in plan.writes] if plan else [],
+        "notes": (o.result.notes if o.result else plan.notes if plan else []),
+        "sha256_before": o.result.sha256_before if o.result else None,
+        "sha256_after": o.result.sha256_after if o.result else None,
+    }
+
+
+def _print_plan(outcomes: list["FileOutcome"]) -> None:
+    rows = []
+    for o in outcomes:
+        if o.plan and o.plan.action == "kill":
+            for line in o.plan.notes or [o.message or "kill"]:
+                rows.append([o.candidate.file.rel_path, "(kill)", "", line, o.status])
+        elif o.plan and o.plan.writes:
+            for w in o.plan.writes:
+                before, after = changed_part(w.old, w.new)
+                rows.append([o.candidate.file.rel_path, w.tag, before, after, o.status])
+        else:
+            rows.append([o.candidate.file.rel_path, "", "", o.message or "", o.status])
+    table("edit plan", ["file", "tag", "before", "after", "status"], rows)
+
+
+def apply(
+    notice: NoticeArg,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the edit plan; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before rewriting.")] = False,
+    include_review: Annotated[
+        bool, typer.Option("--include-review", help="Also rewrite candidates decided `review`.")
+    ] = False,
+    backups: BackupDirOption = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--operator", help="Who is applying (env WIREFIX_OPERATOR; default user@host)."
+        ),
+    ] = None,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Kills delete the files instead of quarantining.")
+    ] = False,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine-dir", help="Where kills move files (env WIREFIX_QUARANTINE_DIR)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes rewriting in parallel, each with its own ExifTool; 0 = one per core.",
+        ),
+    ] = 1,
+    full_verify: Annotated[
+        bool,
+        typer.Option(
+            "--full-verify",
+            help="No fast path: ExifTool reads every file fully before and after (slower).",
+        ),
+    ] = False,
+    no_online: Annotated[
+        bool, typer.Option("--no-online", help="Leave the copies on [[sites]] alone.")
+    ] = False,
+) -> None:
+    """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
+    changed file. Then every copy on the configured [[sites]]: fixed or taken out, purged from
+    the [[purgers]], fetched again past the cache, one audit entry each (docs/online.md).
+
+    A dry run first shows the exact field changes. Running it again changes nothing; a run that
+    was interrupted is finished and logged by the next one.
+
+    Example: wirefix apply 1 --dry-run && wirefix apply 1 --yes
+    """
+    from wirefix.decide import cases
+    from wirefix.flows import online as online_runner
+    from wirefix.flows import pipeline
+    from wirefix.rewrite.safe import BackupStore
+
+    settings = loaded_settings(
+        db_url=db, operator=operator, backup_dir=backups, quarantine_dir=quarantine
+    )
+    who = settings.operator.value
+    store = BackupStore(settings.backup_dir.value)
+    opts = pipeline.ApplyOptions(
+        dry_run=dry_run,
+        include_review=include_review,
+        purge=purge,
+        quarantine=settings.quarantine_dir.value,
+        full_verify=full_verify,
+        match=settings.match,
+    )
+    with open_db(settings) as database, open_exiftool() as et:
+        if not dry_run and not yes:
+            preview = pipeline.apply_notice(
+                database, notice, et, store, who, options=replace(opts, dry_run=True)
+            )
+            if not any(o.status == "planned" for o in preview):
+                dry_run = True  # nothing to ask about: report the plan as it stands
+            elif not sys.stdin.isatty():
+                raise UsageError("refusing to rewrite files without --yes when not at a terminal")
+            else:
+                _print_plan(preview)
+                if not typer.confirm("Change these files?"):
+                    raise typer.Exit(ExitCode.OK)
+        use_online = bool(settings.online.sites) and not no_online
+        affected = (
+            online_runner.prepare(database, notice, settings.online, settings.match)
+            if use_online
+            else None
+        )
+        outcomes = pipeline.apply_notice(
+            database,
+            notice,
+            et,
+            store,
+            who,
+            options=replace(opts, dry_run=dry_run),
+            workers=workers or os.cpu_count() or 1,
+        )
+        online = (
+            online_runner.handle(database, notice, settings.online, who, affected, dry_run, note)
+            if use_online
+            else []
+        )
+        case = cases.notice_case(database, notice, config=settings.match)
+    if as_json:
+        print_json(
+            {
+                "notice": notice,
+                "dry_run": dry_run,
+                "files": [_outcome_dict(o) for o in outcomes],
+                "open_case": case.to_dict() if case else None,
+                "online": online_runner.summary(online),
+            }
+        )
+    elif case:
+        print_open_cases([{"notice": notice, **case.to_dict()}])
+    else:
+        _print_plan(outcomes)
+        changed = sum(o.status == "changed" for o in outcomes)
+        correct = sum(o.status == "already-correct" for o in outcomes)
+        if dry_run:
+            console.print(
+                f"dry run: {sum(o.status == 'planned' for o in outcomes)} file(s) would change, "
+                f"{correct} already correct"
+            )
+        elif changed == 0 and correct and not any(o.status == "failed" for o in outcomes):
+            console.print(
+                f"nothing to do: all {correct} matched file(s) already carry the correction"
+            )
+        else:
+            console.print(f"{changed} file(s) changed, {correct} already correct")
+    if online and not as_json:
+        table(
+            "online copies" + (" (planned)" if dry_run else ""),
+            ["site", "kind", "id", "url", "found by", "action", "status"],
+            [
+                [o.site, o.kind, o.object_id, o.url, "; ".join(o.found_by[:2]), o.action, o.status]
+                for o in online
+            ],
+        )
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        error(o.message or f"{o.candidate.file.path}: failed")
+    online_open = [] if dry_run else online_runner.summary(online)["open"]
+    for line in online_open:
+        error(f"online copy open: {line}")
+    if failed or online_open:
+        raise typer.Exit(ExitCode.ERROR)
+    if case:
+        raise typer.Exit(ExitCode.ATTENTION)
+
+
+def undo(
+    entry: Annotated[int, typer.Argument(help="Audit entry (seq) of the remediation to undo.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    backups: BackupDirOption = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Who is undoing (env WIREFIX_OPERATOR).")
+    ] = None,
+) -> None:
+    """Restore the original bytes of a rewrite, or bring back a quarantined kill; logged.
+
+    Example: wirefix undo 12
+    """
+    from wirefix.rewrite.safe import BackupStore
+    from wirefix.rewrite.undo import undo as undo_entry
+
+    settings = loaded_settings(db_url=db, operator=operator, backup_dir=backups)
+    store = BackupStore(settings.backup_dir.value)
+    with open_db(settings) as database, open_exiftool() as et:
+        done = undo_entry(database, entry, store, settings.operator.value, et.version)
+    if as_json:
+        print_json(done.__dict__)
+    else:
+        console.print(
+            f"entry {done.undone} undone ({done.action} of {done.path}): entry {done.seq}"
+        )
