@@ -114,7 +114,14 @@ def test_a_wirefix_variable_one_typo_from_ours_is_refused() -> None:
         "environment: unknown variable WIREFIX_AUTO_TRESHOLD (did you mean WIREFIX_AUTO_THRESHOLD?)"
     )
     # The test suite's own variables, and a name unlike any of ours, are no settings.
-    load(None, {"WIREFIX_TEST_PG_URL": "postgresql://x/y", "WIREFIX_SOMETHING_ELSE": "1"})
+    load(
+        None,
+        {
+            "WIREFIX_TEST_PG_URL": "postgresql://x/y",
+            "WIREFIX_WP_CONFIG": "/tmp/wp-config.php",  # scripts/wordpress.sh's
+            "WIREFIX_SOMETHING_ELSE": "1",
+        },
+    )
 
 
 def test_a_secret_the_file_names_may_look_like_ours(tmp_path: Path) -> None:

@@ -22,9 +22,9 @@ OTHER_ENV = (
     "WIREFIX_HOOK_PATH",
 )
 
-#: Prefixes kept for the test suite's and the benchmarks' own variables (database URLs, fixture
-#: passwords), which are no settings.
-RESERVED_PREFIXES = ("WIREFIX_TEST_", "WIREFIX_BENCH_")
+#: Prefixes kept for the test suite's, the benchmarks' and the WordPress fixture's own variables
+#: (database URLs, passwords, scripts/wordpress.sh's WIREFIX_WP_CONFIG), which are no settings.
+RESERVED_PREFIXES = ("WIREFIX_TEST_", "WIREFIX_BENCH_", "WIREFIX_WP_")
 
 
 def check_env(env: Mapping[str, str], settings: Iterable[str], named: Iterable[str]) -> None:
