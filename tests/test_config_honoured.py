@@ -178,3 +178,109 @@ def test_an_unknown_setting_is_refused_naming_the_nearest_one(tmp_path: Path) ->
             proc = cli(*args, "--config", str(config), check=2)
             [line] = proc.stderr.strip().splitlines()
             assert f"unknown setting {named}" in line, line
+
+
+# -- [match.weights]: each entry point matches with the configured weights (issue 15) --------
+
+#: Without the two caption-borne pieces of evidence the three Daraa files score 0.5..0.7: a
+#: person decides (`review`), nothing is `auto`, so nothing is rewritten.
+LIGHT = "[match.weights]\nerroneous_value = 0.0\ncaption = 0.0\n"
+
+
+def light_config(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "light.toml"
+    config.write_text(extra + LIGHT, encoding="utf-8")
+    return config
+
+
+def daraa_decisions(candidates: list[dict]) -> dict[str, str]:
+    return {c["rel_path"]: c["decision"] for c in candidates if c["decision"] != "no"}
+
+
+def test_match_honours_the_configured_weights(cli: Cli, store: Path, tmp_path: Path) -> None:
+    notice = str(cli.json("ingest", str(NOTICE))[0]["id"])
+    cli("scan", str(store))
+    default = cli.json("match", notice)["candidates"]
+    assert set(daraa_decisions(default).values()) == {"auto"}
+    config = light_config(tmp_path)
+    cli.env["WIREFIX_CONFIG"] = str(config)
+    light = cli.json("match", notice, check=3)["candidates"]
+    assert daraa_decisions(light) == dict.fromkeys(daraa_decisions(default), "review")
+    weights = {r["name"]: r["weight"] for c in light for r in c["reasons"]}
+    assert weights["caption"] == 0.0 and weights["erroneous_value"] == 0.0
+
+
+def test_apply_honours_the_configured_weights(cli: Cli, store: Path, tmp_path: Path) -> None:
+    """No `match` first: `apply` matches with the file's weights and leaves all to a person."""
+    cli.env["WIREFIX_CONFIG"] = str(light_config(tmp_path))
+    notice = str(cli.json("ingest", str(NOTICE))[0]["id"])
+    cli("scan", str(store))
+    before = snapshot(store)
+    applied = cli.json("apply", notice, "--yes")
+    assert applied["files"] == []
+    assert snapshot(store) == before
+    [entry] = cli.json("report")["notices"]
+    assert entry["matched"]["auto"] == 0 and entry["matched"]["review"] == 3
+
+
+def test_run_honours_the_configured_weights(cli: Cli, store: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(NOTICE, inbox)
+    roots = f'[store.roots]\nstore = "{store}"\n[inbox]\nfolders = ["{inbox}"]\n'
+    before = snapshot(store)
+    summary = cli.json("run", "--config", str(light_config(tmp_path, roots)), check=3)
+    assert summary["files_changed"] == 0, summary
+    assert snapshot(store) == before
+    [entry] = cli.json("report")["notices"]
+    assert entry["matched"]["auto"] == 0 and entry["matched"]["review"] == 3
+
+
+def test_watch_honours_the_configured_weights(cli: Cli, two_hosts: dict, tmp_path: Path) -> None:
+    """The same service as `test_watch_honours_this_hosts_store_roots` (3 files changed there),
+    with the light weights: the notice is handled and nothing is changed."""
+    config = light_config(tmp_path, two_hosts["config"].read_text(encoding="utf-8"))
+    before_b = snapshot(two_hosts["b"])
+    shutil.copy(SAMPLES / "notices" / "afp-daraa-correction.eml", two_hosts["inbox"])
+    proc = subprocess.Popen(
+        [*WIREFIX, "watch", "--config", str(config), "--log-format", "json"],
+        env=cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    guard = threading.Timer(240, proc.kill)  # a safety net only: the test waits on events
+    guard.start()
+    handled = None
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("{") and json.loads(line)["message"] == "notice handled":
+                handled = json.loads(line)
+                break
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    finally:
+        guard.cancel()
+        if proc.poll() is None:
+            proc.kill()
+    assert handled is not None and handled["changed"] == 0, handled
+    assert snapshot(two_hosts["b"]) == before_b
+    [entry] = cli.json("report")["notices"]
+    assert entry["matched"]["auto"] == 0 and entry["matched"]["review"] == 3
+
+
+def test_the_jobs_honour_the_configured_weights(cli: Cli, store: Path, tmp_path: Path) -> None:
+    """`run --enqueue` and a one-shot worker (PostgreSQL): the match job uses the weights."""
+    if cli.env["WIREFIX_DB_URL"].startswith("sqlite"):
+        pytest.skip("the job queue needs PostgreSQL")
+    cli.env["WIREFIX_CONFIG"] = str(light_config(tmp_path, f'[store.roots]\nstore = "{store}"\n'))
+    cli("db", "upgrade")
+    cli("ingest", str(NOTICE))
+    before = snapshot(store)
+    cli.json("run", "--enqueue")
+    worker = cli("worker", "--one-shot", "--stall-timeout", "5")
+    assert worker.returncode == 0
+    assert snapshot(store) == before
+    [entry] = cli.json("report")["notices"]
+    assert entry["matched"]["auto"] == 0 and entry["matched"]["review"] == 3

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -103,16 +102,12 @@ class Host:
 
     def enqueue(self, url: str, shards: int = 2) -> dict:
         """What `wirefix run --enqueue` does, with a chosen shard count."""
-        os.environ["WIREFIX_CONFIG"] = str(self.config)
+        settings = load_settings(str(self.config), db_url=url)
+        db = Database(url)
         try:
-            settings = load_settings(None, db_url=url)
-            db = Database(url)
-            try:
-                return jobs.enqueue_run(db, settings, shards=shards).to_dict()
-            finally:
-                db.close()
+            return jobs.enqueue_run(db, settings, shards=shards).to_dict()
         finally:
-            del os.environ["WIREFIX_CONFIG"]
+            db.close()
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 240) -> str:

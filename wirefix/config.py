@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,50 +17,14 @@ import platformdirs
 from wirefix.errors import UsageError
 
 
-def data_dir() -> Path:
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """WIREFIX_HOME, else the user's data folder (~/.local/share/wirefix on Linux)."""
-    explicit = os.environ.get("WIREFIX_HOME")
+    explicit = (os.environ if env is None else env).get("WIREFIX_HOME")
     return Path(explicit) if explicit else Path(platformdirs.user_data_dir("wirefix"))
 
 
-def default_db_url() -> str:
-    return f"sqlite:///{data_dir() / 'wirefix.db'}"
-
-
-def db_url(option: str | None) -> str:
-    """--db, else WIREFIX_DB_URL, else `db` in the config file, else SQLite in the data folder."""
-    return option or os.environ.get("WIREFIX_DB_URL") or file_setting("db") or default_db_url()
-
-
-def quarantine_dir(option: str | None = None) -> Path:
-    """Where kills move files: --quarantine-dir, WIREFIX_QUARANTINE_DIR, the config file's
-    `quarantine_dir`, else `quarantine` in the data folder."""
-    explicit = option or os.environ.get("WIREFIX_QUARANTINE_DIR") or file_setting("quarantine_dir")
-    return Path(explicit) if explicit else data_dir() / "quarantine"
-
-
-def file_setting(key: str) -> str | None:
-    """A top-level setting of the configuration file, if there is one and it sets `key`.
-
-    Commands without their own --config read it through WIREFIX_CONFIG or the default path, so
-    every command agrees with `wirefix run` on which database and folders to use.
-    """
-    path = config_path(None)
-    if not path.is_file():
-        return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    check_keys(data, path)
-    value = data.get(key)
-    return str(value) if value is not None else None
-
-
-def backup_dir(option: str | None = None) -> Path:
-    """Originals are kept here, by sha256, before any rewrite (WIREFIX_BACKUP_DIR)."""
-    explicit = option or os.environ.get("WIREFIX_BACKUP_DIR") or file_setting("backup_dir")
-    return Path(explicit) if explicit else data_dir() / "backups"
+def default_db_url(home: Path | None = None) -> str:
+    return f"sqlite:///{(home or data_dir()) / 'wirefix.db'}"
 
 
 # -- the configuration file (TOML) ---------------------------------------------------------
@@ -95,7 +60,7 @@ SCHEMA: dict[str, Any] = {
     "feeds": [{"url", "auth_header", "auth_header_env"}],
     "store": {"roots": None, "gone_guard_share": float, "gone_guard_files": int},
     "inbox": {"folders"},
-    "match": {"auto_threshold", "review_threshold"},
+    "match": {"auto_threshold": float, "review_threshold": float, "weights": None},
     "watch": {"feed_interval", "poll"},
     # Copies beyond the store (docs/online.md).
     "sites": [{"name", "kind", "url", "user", "password_env", "placeholder_media", "timeout"}],
@@ -191,27 +156,45 @@ def _under(url: str, base: str) -> bool:
     return u.path == base_path or u.path.startswith(base_path + "/") or not base_path
 
 
-def config_path(option: str | None = None) -> Path:
+def config_path(option: str | None = None, env: Mapping[str, str] | None = None) -> Path:
     """--config, else WIREFIX_CONFIG, else config.toml in the user's config folder."""
-    explicit = option or os.environ.get("WIREFIX_CONFIG")
+    explicit = option or (os.environ if env is None else env).get("WIREFIX_CONFIG")
     if explicit:
         return Path(explicit).expanduser()
     return Path(platformdirs.user_config_dir("wirefix")) / "config.toml"
 
 
-def load_config(option: str | None = None) -> Config:
-    """The configuration; a missing default file is an empty one, a missing named file an error."""
-    path = config_path(option)
-    named = bool(option or os.environ.get("WIREFIX_CONFIG"))
+def read_file(
+    option: str | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Path | None, dict[str, Any]]:
+    """The configuration file's path and its checked contents, read once; a missing default
+    file is an empty one (path None), a missing named file an error."""
+    env = os.environ if env is None else env
+    path = config_path(option, env)
     if not path.is_file():
-        if named:
+        if option or env.get("WIREFIX_CONFIG"):
             raise ConfigError(f"{path}: configuration file not found")
-        return Config()
+        return None, {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     check_keys(data, path)
+    return path, data
+
+
+def load_config(option: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """The feeds and HTTP settings alone (`wirefix.settings.load` reads everything at once)."""
+    path, data = read_file(option, env)
+    return parse_config(data, path, env) if path else Config()
+
+
+def parse_config(
+    data: dict[str, Any], path: Path | None, env: Mapping[str, str] | None = None
+) -> Config:
+    """The feeds and HTTP settings of the file's parsed `data`; auth headers named by
+    `auth_header_env` are looked up in `env` (default: this process's environment)."""
+    env = os.environ if env is None else env
     try:
         http = data.get("http", {})
         settings = HttpSettings(
@@ -225,7 +208,7 @@ def load_config(option: str | None = None) -> Config:
         for entry in data.get("feeds", []):
             header = entry.get("auth_header")
             if not header and entry.get("auth_header_env"):
-                header = os.environ.get(str(entry["auth_header_env"]))
+                header = env.get(str(entry["auth_header_env"]))
                 if header is None:
                     raise ConfigError(
                         f"{path}: feed {entry.get('url')}: environment variable "

@@ -1,64 +1,105 @@
-"""The effective settings of a run: command-line option > environment variable > config file >
-default, each value remembering where it came from so `wirefix config show` can say so.
+"""The effective settings of one command or service: command-line option > environment variable >
+config file > default, each value remembering where it came from so `wirefix config show` can
+say so.
 
-The TOML file is the one `wirefix.config` reads for feeds (`--config`, `WIREFIX_CONFIG`, or
-config.toml in the user's config folder); docs/operations.md shows a full example.
+`load` builds them once: it reads the TOML file once (`--config`, `WIREFIX_CONFIG`, or
+config.toml in the user's config folder; docs/operations.md shows a full example), looks the
+environment up in the mapping it is given (never writing to it), and the result is passed to
+the library explicitly. `open_db` opens the database as this host sees the store.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy.engine import make_url
 
 from wirefix.audit.chain import default_operator
-from wirefix.config import (
-    Config,
-    ConfigError,
-    check_keys,
-    config_path,
-    data_dir,
-    default_db_url,
-    load_config,
-)
+from wirefix.config import Config, ConfigError, data_dir, default_db_url, parse_config, read_file
 from wirefix.decide.match import MatchConfig
 from wirefix.index.refusals import GoneGuard
 from wirefix.online.config import OnlineConfig
 from wirefix.online.config import parse as parse_online
+from wirefix.recipients.config import RecipientsConfig
+from wirefix.recipients.config import from_data as parse_recipients
+from wirefix.settings_values import (
+    as_bool,
+    as_count,
+    as_paths,
+    as_roots,
+    as_share,
+    check_env,
+    weights_of,
+)
+from wirefix.storage import Database
+
+T = TypeVar("T")
+D = TypeVar("D", bound=Database)
+
+#: The environment variable of each setting (docs/operations.md, "Configuration").
+ENV = {
+    "db_url": "WIREFIX_DB_URL",
+    "operator": "WIREFIX_OPERATOR",
+    "backup_dir": "WIREFIX_BACKUP_DIR",
+    "quarantine_dir": "WIREFIX_QUARANTINE_DIR",
+    "roots": "WIREFIX_STORE_ROOTS",
+    "inboxes": "WIREFIX_INBOX",
+    "feed_interval": "WIREFIX_FEED_INTERVAL",
+    "watch_poll": "WIREFIX_WATCH_POLL",
+    "auto_threshold": "WIREFIX_AUTO_THRESHOLD",
+    "review_threshold": "WIREFIX_REVIEW_THRESHOLD",
+    "gone_guard_share": "WIREFIX_GONE_GUARD_SHARE",
+    "gone_guard_files": "WIREFIX_GONE_GUARD_FILES",
+}
 
 
 @dataclass(frozen=True)
-class Value:
-    value: Any
+class Value(Generic[T]):
+    value: T
     source: str  # option, env NAME, file, default
     secret: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
+class Options:
+    """The command-line values that override the settings (None: not given)."""
+
+    db_url: str | None = None
+    operator: str | None = None
+    backup_dir: Path | str | None = None
+    quarantine_dir: Path | str | None = None
+    watch_poll: bool | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
-    db_url: Value
-    operator: Value
-    backup_dir: Value
-    quarantine_dir: Value
-    roots: Value  # dict name -> Path: store roots as this host mounts them
-    inboxes: Value  # list[Path]
-    feed_interval: Value
-    watch_poll: Value
-    auto_threshold: Value
-    review_threshold: Value
-    gone_guard_share: Value  # a scan refuses to mark more than this share of a root gone ...
-    gone_guard_files: Value  # ... and more than this many files at once (scan.GoneGuard)
+    db_url: Value[str]
+    operator: Value[str]
+    backup_dir: Value[Path]
+    quarantine_dir: Value[Path]
+    roots: Value[dict[str, Path]]  # store roots as this host mounts them
+    inboxes: Value[list[Path]]
+    feed_interval: Value[float]
+    watch_poll: Value[bool]
+    auto_threshold: Value[float]
+    review_threshold: Value[float]
+    gone_guard_share: Value[float]  # a scan refuses to mark more than this share of a root gone
+    gone_guard_files: Value[int]  # ... and more than this many files at once (GoneGuard)
+    match_weights: Value[dict[str, float]]  # [match.weights] over DEFAULT_WEIGHTS
     config: Config = field(default_factory=Config)  # feeds and HTTP settings
     online: OnlineConfig = field(default_factory=OnlineConfig)  # [[sites]], [[purgers]]
+    recipients: RecipientsConfig = field(default_factory=RecipientsConfig)  # third parties
 
     @property
     def match(self) -> MatchConfig:
         return MatchConfig(
-            auto_threshold=self.auto_threshold.value, review_threshold=self.review_threshold.value
+            auto_threshold=self.auto_threshold.value,
+            review_threshold=self.review_threshold.value,
+            weights=dict(self.match_weights.value),
         )
 
     @property
@@ -69,10 +110,9 @@ class Settings:
         """Every setting with its source; passwords and auth headers masked."""
         shown: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("config", "online"):
-                continue
-            v: Value = getattr(self, f.name)
-            shown[f.name] = {"value": _plain(_mask(f.name, v.value)), "source": v.source}
+            v = getattr(self, f.name)
+            if isinstance(v, Value):
+                shown[f.name] = {"value": _plain(_mask(f.name, v.value)), "source": v.source}
         shown["feeds"] = {
             "value": [
                 {"url": feed.url, "auth_header": _mask_header(feed.auth_header)}
@@ -82,9 +122,7 @@ class Settings:
         }
         for key, value in self.online.show().items():
             shown[key] = {"value": value, "source": "file" if value else "default"}
-        from wirefix.recipients.config import load as load_recipients
-
-        for key, value in load_recipients(self.config.path).show().items():
+        for key, value in self.recipients.show().items():
             shown[key] = {"value": value, "source": "file" if self.config.path else "default"}
         shown["config_file"] = {
             "value": str(self.config.path) if self.config.path else None,
@@ -93,135 +131,105 @@ class Settings:
         return shown
 
 
-def load_settings(config_option: str | None = None, **options: Any) -> Settings:
-    """Build the settings; `options` are command-line values (None means not given)."""
-    config = load_config(config_option)
-    data = _file_data(config.path) if config.path else {}
-    store = data.get("store", {}) if isinstance(data.get("store"), dict) else {}
-    watch = data.get("watch", {}) if isinstance(data.get("watch"), dict) else {}
-    match = data.get("match", {}) if isinstance(data.get("match"), dict) else {}
-    inbox = data.get("inbox", {}) if isinstance(data.get("inbox"), dict) else {}
+def load(
+    config_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    options: Options | None = None,
+) -> Settings:
+    """The settings of one command or service, built once: the file read once, `env` (default
+    this process's environment) only read, `options` the command line's values."""
+    env = os.environ if env is None else env
+    opts = options or Options()
+    path, data = read_file(config_file, env)
+    check_env(env, [*ENV.values()], _env_names_in(data))
+    config = parse_config(data, path, env) if path else Config()
+    home = data_dir(env)
+    store, watch, match, inbox = (_table(data, k) for k in ("store", "watch", "match", "inbox"))
 
-    def pick(name: str, env: str, file_value: Any, default: Any, convert: Any = str) -> Value:
-        if options.get(name) is not None:
-            return Value(convert(options[name]), "option")
-        if os.environ.get(env):
-            return Value(convert(os.environ[env]), f"env {env}")
+    def pick(name: str, file_value: object, default: T, convert: Callable[[Any], T]) -> Value[T]:
+        given = getattr(opts, name, None)
+        if given is not None:
+            return Value(convert(given), "option")
+        if env.get(ENV[name]):
+            return Value(convert(env[ENV[name]]), f"env {ENV[name]}")
         if file_value is not None:
             return Value(convert(file_value), "file")
         return Value(default, "default")
 
+    where = str(path or "configuration")
     try:
+        weights, weights_source = weights_of(match.get("weights"), where)
         return Settings(
-            db_url=pick("db_url", "WIREFIX_DB_URL", data.get("db"), default_db_url()),
-            operator=pick("operator", "WIREFIX_OPERATOR", data.get("operator"), default_operator()),
-            backup_dir=pick(
-                "backup_dir",
-                "WIREFIX_BACKUP_DIR",
-                data.get("backup_dir"),
-                data_dir() / "backups",
-                Path,
-            ),
+            db_url=pick("db_url", data.get("db"), default_db_url(home), str),
+            operator=pick("operator", data.get("operator"), default_operator(), str),
+            backup_dir=pick("backup_dir", data.get("backup_dir"), home / "backups", Path),
             quarantine_dir=pick(
-                "quarantine_dir",
-                "WIREFIX_QUARANTINE_DIR",
-                data.get("quarantine_dir"),
-                data_dir() / "quarantine",
-                Path,
+                "quarantine_dir", data.get("quarantine_dir"), home / "quarantine", Path
             ),
-            roots=pick("roots", "WIREFIX_STORE_ROOTS", store.get("roots"), {}, _roots),
-            inboxes=pick("inboxes", "WIREFIX_INBOX", inbox.get("folders"), [], _paths),
-            feed_interval=pick(
-                "feed_interval", "WIREFIX_FEED_INTERVAL", watch.get("feed_interval"), 60.0, float
-            ),
-            watch_poll=pick("watch_poll", "WIREFIX_WATCH_POLL", watch.get("poll"), False, _bool),
+            roots=pick("roots", store.get("roots"), {}, as_roots),
+            inboxes=pick("inboxes", inbox.get("folders"), [], as_paths),
+            feed_interval=pick("feed_interval", watch.get("feed_interval"), 60.0, float),
+            watch_poll=pick("watch_poll", watch.get("poll"), False, as_bool),
             auto_threshold=pick(
-                "auto_threshold",
-                "WIREFIX_AUTO_THRESHOLD",
-                match.get("auto_threshold"),
-                MatchConfig.auto_threshold,
-                float,
+                "auto_threshold", match.get("auto_threshold"), MatchConfig.auto_threshold, float
             ),
             review_threshold=pick(
                 "review_threshold",
-                "WIREFIX_REVIEW_THRESHOLD",
                 match.get("review_threshold"),
                 MatchConfig.review_threshold,
                 float,
             ),
             gone_guard_share=pick(
-                "gone_guard_share",
-                "WIREFIX_GONE_GUARD_SHARE",
-                store.get("gone_guard_share"),
-                GoneGuard.share,
-                _share,
+                "gone_guard_share", store.get("gone_guard_share"), GoneGuard.share, as_share
             ),
             gone_guard_files=pick(
-                "gone_guard_files",
-                "WIREFIX_GONE_GUARD_FILES",
-                store.get("gone_guard_files"),
-                GoneGuard.files,
-                _count,
+                "gone_guard_files", store.get("gone_guard_files"), GoneGuard.files, as_count
             ),
+            match_weights=Value(weights, weights_source),
             config=config,
-            online=parse_online(data, str(config.path or "configuration")),
+            online=parse_online(data, where),
+            recipients=parse_recipients(data, path),
         )
     except (TypeError, ValueError) as exc:
-        where = config.path or "environment"
-        raise ConfigError(f"{where}: invalid setting ({exc})") from exc
+        raise ConfigError(f"{path or 'environment'}: invalid setting ({exc})") from exc
 
 
-def _file_data(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    check_keys(data, path)
-    return data
+def load_settings(config_option: str | None = None, **options: Any) -> Settings:
+    """`load` with the options as keywords (`load_settings(None, db_url=url)`)."""
+    return load(config_option, None, Options(**options))
 
 
-def _roots(value: Any) -> dict[str, Path]:
-    """{name: path} from the file, or "name=/path,name2=/path2" from the environment."""
-    if isinstance(value, dict):
-        pairs = value.items()
-    else:
-        pairs = [part.split("=", 1) for part in str(value).split(",") if part.strip()]
-        if any(len(p) != 2 for p in pairs):
-            raise ValueError("store roots are written name=/path,name2=/path2")
-    return {str(name).strip(): Path(str(path).strip()).expanduser() for name, path in pairs}
+@overload
+def open_db(settings: Settings) -> Database: ...
+@overload
+def open_db(settings: Settings, kind: type[D]) -> D: ...
+def open_db(settings: Settings, kind: type[Database] = Database) -> Database:
+    """The configured database as this host sees the store: its [store.roots] win over the
+    paths the last scan recorded, since hosts mount the store at different paths (SPEC
+    section 9). Every command, the worker (`kind` HostDatabase) and the jobs open it here."""
+    db = kind(settings.db_url.value)
+    db.local_roots = {name: str(path) for name, path in settings.roots.value.items()}
+    return db
 
 
-def _paths(value: Any) -> list[Path]:
-    items = value if isinstance(value, list) else str(value).split(os.pathsep)
-    return [Path(str(p)).expanduser() for p in items if str(p).strip()]
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
-def _share(value: Any) -> float:
-    share = float(value)
-    if not 0 <= share <= 1:
-        raise ValueError(f"gone_guard_share is a share between 0 and 1, not {value!r}")
-    return share
+def _env_names_in(data: dict[str, Any]) -> set[str]:
+    """The environment variables the file names for its secrets (`*_env` keys): the user's
+    names, however close to wirefix's own."""
+    names: set[str] = set()
+    for value in data.values():
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            if isinstance(entry, dict):
+                names |= {str(v) for k, v in entry.items() if k.endswith("_env")}
+    return names
 
 
-def _count(value: Any) -> int:
-    count = int(value)
-    if count < 0:
-        raise ValueError(f"gone_guard_files is a number of files, not {value!r}")
-    return count
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"not a yes/no value: {value!r}")
-
-
-def _mask(name: str, value: Any) -> Any:
+def _mask(name: str, value: object) -> object:
     if name == "db_url" and isinstance(value, str):
         try:
             return make_url(value).render_as_string(hide_password=True)
@@ -237,7 +245,7 @@ def _mask_header(header: str | None) -> str | None:
     return f"{name}: ****"
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, dict):
@@ -247,4 +255,4 @@ def _plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["ConfigError", "Settings", "Value", "config_path", "load_settings"]
+__all__ = ["ConfigError", "Options", "Settings", "Value", "load", "load_settings", "open_db"]

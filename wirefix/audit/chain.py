@@ -21,10 +21,8 @@ from wirefix.storage.database import GENESIS_HASH, Database, chain_hash, utcnow
 
 
 def default_operator() -> str:
-    """user@host, or WIREFIX_OPERATOR when a service runs on someone's behalf."""
-    explicit = os.environ.get("WIREFIX_OPERATOR")
-    if explicit:
-        return explicit
+    """user@host: who acts when neither --operator nor WIREFIX_OPERATOR (wirefix.settings)
+    says on whose behalf a service runs."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -28,10 +28,9 @@ def config_show(config: ConfigOption = None, as_json: JsonOption = False) -> Non
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply the database migrations (creates the database if it is new)."""
-    from wirefix.config import db_url
-    from wirefix.storage import Database
+    from wirefix.settings import open_db
 
-    database = Database(db_url(db))
+    database = open_db(loaded_settings(db_url=db))
     try:
         database.upgrade()
     finally:

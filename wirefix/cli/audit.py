@@ -62,8 +62,9 @@ def report(
     flt = report_mod.ReportFilter(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
-    with open_db(db) as database:
-        data = report_mod.build(database, flt, loaded_settings().match)
+    settings = loaded_settings(db_url=db)
+    with open_db(settings) as database:
+        data = report_mod.build(database, flt, settings.match, settings.recipients.policy)
     if fmt == "table":
         if output:
             raise UsageError("--output needs --format json, csv or html")
@@ -166,7 +167,7 @@ def audit_export(
     """
     from wirefix.audit import chain
 
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         lines = chain.export_lines(database)
     if output:
         output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -195,7 +196,7 @@ def audit_verify(
     from wirefix.audit import chain
     from wirefix.rewrite import recover
 
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         if repair:
             for line in recover.reconcile(database):
                 note(line)

@@ -117,7 +117,9 @@ def apply(
     from wirefix.flows.outcomes import ApplyOptions
     from wirefix.rewrite.backups import BackupStore
 
-    settings = loaded_settings(operator=operator, backup_dir=backups, quarantine_dir=quarantine)
+    settings = loaded_settings(
+        db_url=db, operator=operator, backup_dir=backups, quarantine_dir=quarantine
+    )
     who = settings.operator.value
     store = BackupStore(settings.backup_dir.value)
     opts = ApplyOptions(
@@ -128,7 +130,7 @@ def apply(
         full_verify=full_verify,
         match=settings.match,
     )
-    with open_db(db) as database, open_exiftool() as et:
+    with open_db(settings) as database, open_exiftool() as et:
         if not dry_run and not yes:
             preview = pipeline.apply_notice(
                 database, notice, et, store, who, options=replace(opts, dry_run=True)
@@ -226,9 +228,9 @@ def undo(
     from wirefix.rewrite.backups import BackupStore
     from wirefix.rewrite.undo import undo as undo_entry
 
-    settings = loaded_settings(operator=operator, backup_dir=backups)
+    settings = loaded_settings(db_url=db, operator=operator, backup_dir=backups)
     store = BackupStore(settings.backup_dir.value)
-    with open_db(db) as database, open_exiftool() as et:
+    with open_db(settings) as database, open_exiftool() as et:
         done = undo_entry(database, entry, store, settings.operator.value, et.version)
     if as_json:
         print_json(done.__dict__)

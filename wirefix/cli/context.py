@@ -18,39 +18,29 @@ if TYPE_CHECKING:
 
 
 def loaded_settings(config: str | None = None, **options: Any) -> Settings:
-    """The effective settings (config file, environment, command-line `options`): every command
-    takes thresholds, roots, folders and operator from here, never defaults of its own; a bad
-    configuration is a usage error (`ConfigError` is a `UsageError`)."""
-    from wirefix.settings import load_settings
+    """The command's settings, built once (`wirefix.settings.load`: config file, this process's
+    environment, read only, and the command-line `options`): every command takes thresholds,
+    weights, roots, folders and operator from here and hands them on; a bad configuration is
+    a usage error (`ConfigError` is a `UsageError`)."""
+    from wirefix.settings import Options, load
 
-    return load_settings(config, **options)
-
-
-def host_database(url: str, settings: Settings) -> Database:
-    """The database as this host sees the store: its [store.roots] win over the paths the last
-    scan recorded, since hosts mount the store at different paths (SPEC section 9)."""
-    from wirefix.storage import Database
-
-    db = Database(url)
-    db.local_roots = {name: str(path) for name, path in settings.roots.value.items()}
-    return db
+    return load(config, os.environ, Options(**options))
 
 
 def settings_database(settings: Settings) -> Database:
     """The configured database, seen through this host's [store.roots], its schema ensured."""
-    db = host_database(settings.db_url.value, settings)
+    from wirefix.settings import open_db as open_database
+
+    db = open_database(settings)
     db.ensure_schema()
     return db
 
 
 @contextmanager
-def open_db(url: str | None) -> Iterator[Database]:
-    """The database of `--db` (else the environment, else the data folder), closed after."""
-    from wirefix.config import db_url
-
-    db = host_database(db_url(url), loaded_settings())
+def open_db(settings: Settings) -> Iterator[Database]:
+    """The command's database (`settings_database`), closed after."""
+    db = settings_database(settings)
     try:
-        db.ensure_schema()
         yield db
     finally:
         db.close()
@@ -66,16 +56,3 @@ def open_exiftool() -> Iterator[ExifTool]:
         yield et
     finally:
         et.close()
-
-
-def use_config(option: str | None) -> None:
-    """Check the configuration file now, so a bad one is a usage error before any work.
-
-    `pipeline.ingest_sources` loads it itself (through WIREFIX_CONFIG), so --config is passed on
-    that way; this process is one command, so the variable does not leak anywhere else.
-    """
-    from wirefix.config import load_config
-
-    load_config(option)
-    if option:
-        os.environ["WIREFIX_CONFIG"] = option

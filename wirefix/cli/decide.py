@@ -38,8 +38,9 @@ def match(
     from wirefix.decide import cases
     from wirefix.flows import pipeline
 
-    with open_db(db) as database:
-        config = loaded_settings().match  # thresholds from the config file / environment
+    settings = loaded_settings(db_url=db)
+    with open_db(settings) as database:
+        config = settings.match  # thresholds and weights from the config file / environment
         candidates = pipeline.match_notice(database, notice, config)
         case = cases.notice_case(database, notice, candidates, config)
         states = cases.notice_file_states(database, notice, candidates)

@@ -61,7 +61,7 @@ def worker(
         one_shot=one_shot, stall_timeout=stall_timeout, schedule=schedule, queues=queues or None
     )
     if concurrency == 1:
-        worker_mod.run_worker(settings.db_url.value, settings, options)
+        worker_mod.run_worker(settings, options)
         return
     code = worker_mod.run_worker_processes(concurrency, sys.argv[1:])
     if code:
@@ -82,7 +82,7 @@ def queue(
     """
     from wirefix.flows import jobs, queue
 
-    with open_db(db) as database:
+    with open_db(loaded_settings(db_url=db)) as database:
         retried = jobs.retry_failed(database) if retry_failed else 0
         state = queue.queue_status(database)
     if as_json:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from wirefix.cli.context import open_db, open_exiftool, use_config
+from wirefix.cli.context import loaded_settings, open_db, open_exiftool
 from wirefix.cli.options import ConfigOption, DbOption, JsonOption, SourcesArg
 from wirefix.cli.output import console, error, note, print_json
 from wirefix.errors import ExitCode
@@ -59,11 +59,11 @@ def parse(
     """
     from wirefix.ingest import parse_sources
 
-    use_config(config)
+    settings = loaded_settings(config)  # a bad configuration is a usage error before any work
     with open_exiftool() as et:
         # A parse stores nothing, so it must not remember feed ETags either: the next
         # `ingest` would get "304 not modified" and never store what was only looked at.
-        result = parse_sources(sources, et, remember_feeds=False)
+        result = parse_sources(sources, et, settings.config, remember_feeds=False)
     if as_json:
         print_json([n.to_dict() for n in result.notices])
     else:
@@ -94,9 +94,9 @@ def ingest(
     """
     from wirefix.flows import pipeline
 
-    use_config(config)
-    with open_db(db) as database, open_exiftool() as et:
-        outcome = pipeline.ingest_sources(database, sources, et)
+    settings = loaded_settings(config, db_url=db)
+    with open_db(settings) as database, open_exiftool() as et:
+        outcome = pipeline.ingest_sources(database, sources, et, settings.config)
     if as_json:
         print_json([{"id": i, "new": new, **n.to_dict()} for i, new, n in outcome.stored])
     else:

@@ -27,10 +27,8 @@ deliveries_app = typer.Typer(help="Who received which photo.", no_args_is_help=T
 
 
 def recipients_config(settings: "Settings") -> "RecipientsConfig":
-    """The recipients and their policy, from the configuration file the settings came from."""
-    from wirefix.recipients import config as rconfig
-
-    return rconfig.load(settings.config.path)
+    """The [[recipients]] and their policy, read with the rest of the settings."""
+    return settings.recipients
 
 
 @deliveries_app.command("import")

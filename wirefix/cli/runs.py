@@ -189,12 +189,12 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
     settings = loaded_settings(config, db_url=db)
     database = settings_database(settings)
     try:
-        data = build_report(database, config=settings.match)
+        data = build_report(database, config=settings.match, policy=settings.recipients.policy)
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
         queue = None if database.is_sqlite else _queue_status(database)
-        recipients = recipients_counts(database)
+        recipients = recipients_counts(database, settings.recipients.policy)
     finally:
         database.close()
     states: dict[str, int] = {}

@@ -56,8 +56,9 @@ def scan(
         part = parse_shard(shard) if shard else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    guard = loaded_settings().gone_guard
-    with open_db(db) as database:
+    settings = loaded_settings(db_url=db)
+    guard = settings.gone_guard
+    with open_db(settings) as database:
         named = store_roots([str(r) for r in roots], database.roots())
         with Progress(
             TextColumn("scanning"),

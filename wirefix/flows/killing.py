@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from wirefix.audit import chain as audit
-from wirefix.config import quarantine_dir
+from wirefix.config import data_dir
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome
 from wirefix.model import Candidate, EditPlan, RewriteResult
 from wirefix.rewrite import journal, kill
@@ -30,7 +31,7 @@ def _kill_one(
             return FileOutcome(candidate, "already-correct", plan, message="already killed")
         return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
     copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
-    qdir = opts.quarantine or quarantine_dir()
+    qdir = opts.quarantine or data_dir() / "quarantine"  # commands pass the configured one
     root, rel = candidate.file.root, candidate.file.rel_path
     steps = kill.plan_steps(
         path, root, rel, ctx.notice_id or 0, qdir, [c for c in copies if c], opts.purge
@@ -53,7 +54,7 @@ def _kill_one(
         image_hash_method=None,
         notes=list(plan.notes),
     )
-    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    extra: dict[str, Any] = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
     body = audit.payload(ctx, result, root, rel, **extra)
     jid = db.journal_open(path, "kill", body)
     try:

@@ -71,9 +71,8 @@ class HostDatabase(Database):
     settings win.
     """
 
-    def __init__(self, url: str, local_roots: dict[str, Path]) -> None:
-        super().__init__(url)
-        self.local_roots = {name: str(path) for name, path in local_roots.items()}
+    def __init__(self, url: str) -> None:
+        super().__init__(url)  # `wirefix.settings.open_db(settings, HostDatabase)` maps the roots
         self._focus: set[int] | None = None
 
     @contextlib.contextmanager

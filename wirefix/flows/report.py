@@ -23,6 +23,7 @@ from wirefix.decide.match import MatchConfig
 from wirefix.model import Candidate, Notice
 from wirefix.online import report as online_report
 from wirefix.recipients import status as recipients_status
+from wirefix.recipients.config import Policy
 from wirefix.recipients.notify import ACTIONS as RECIPIENT_ACTIONS
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
@@ -53,16 +54,20 @@ def notice_report(db: Database, only: int | None = None) -> dict[str, Any]:
 
 
 def build(
-    db: Database, flt: ReportFilter | None = None, config: MatchConfig | None = None
+    db: Database,
+    flt: ReportFilter | None = None,
+    config: MatchConfig | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, Any]:
     """Per notice: arrival, decisions, remediations with their changes, operators, timing, and
-    the open case if it is one (`wirefix.decide.cases`; `config`: the matcher's thresholds).
+    the open case if it is one (`wirefix.decide.cases`; `config`: the matcher's thresholds;
+    `policy`: the recipients' reminders, as configured).
 
     The shape is the `--json` contract of `wirefix report`.
     """
     flt = flt or ReportFilter()
     decisions = review_decisions(db)
-    policy = recipients_status.policy()
+    policy = policy or Policy()  # the configured one: `settings.recipients.policy`
     notices = []
     for notice_id, notice, received_at in db.notices():
         if flt.notice is not None and notice_id != flt.notice:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wirefix.config import Config, backup_dir
+from wirefix.config import Config, data_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
 from wirefix.errors import ExitCode
@@ -31,7 +31,6 @@ from wirefix.index.scan import scan
 from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig
-from wirefix.recipients.config import load as load_recipients
 from wirefix.rewrite.backups import BackupStore
 from wirefix.settings import Settings
 from wirefix.storage import Database
@@ -44,7 +43,7 @@ PROCESSED, FAILED = "processed", "failed"
 
 @dataclass
 class RunSettings:
-    """What a scheduled run works on; built from the configuration file and the environment."""
+    """What a scheduled run works on: `from_settings`, the command's or service's settings."""
 
     roots: dict[str, Path]
     inboxes: list[Path] = field(default_factory=list)
@@ -71,7 +70,7 @@ class RunSettings:
             config=settings.config,
             gone_guard=settings.gone_guard,
             online=settings.online,
-            recipients=load_recipients(settings.config.path),
+            recipients=settings.recipients,
         )
 
 
@@ -204,7 +203,7 @@ def handle_notice(
             log.warning("open case", extra={"notice": notice_id, "reason": case.reason})
         online_step(db, notice_id, settings, summary, affected)
         return
-    backups = BackupStore(settings.backup_dir or backup_dir())
+    backups = BackupStore(settings.backup_dir or data_dir() / "backups")
     options = ApplyOptions(quarantine=settings.quarantine_dir, match=settings.match)
     started = time.monotonic()
     outcomes = pipeline.apply_notice(

@@ -21,7 +21,7 @@ from procrastinate import App
 
 from wirefix.flows.jobs import make_app
 from wirefix.flows.queue import STALL_TIMEOUT, Host, HostDatabase, bind_host, require_postgresql
-from wirefix.settings import Settings
+from wirefix.settings import Settings, open_db
 
 log = logging.getLogger("wirefix.flows.worker")
 
@@ -124,7 +124,7 @@ async def _one_shot(app: App, options: WorkerOptions, worker_kwargs: dict[str, A
             loop.remove_signal_handler(signum)
 
 
-def run_worker(db_url: str, settings: Settings, options: WorkerOptions) -> None:
+def run_worker(settings: Settings, options: WorkerOptions) -> None:
     """Run one worker process until stopped (SIGTERM/SIGINT: finish the job in hand, then stop)
     or, one-shot, until the queue is empty."""
     wirefix_log = logging.getLogger("wirefix")
@@ -132,12 +132,12 @@ def run_worker(db_url: str, settings: Settings, options: WorkerOptions) -> None:
     queue_log.handlers[:] = wirefix_log.handlers
     queue_log.setLevel(wirefix_log.level or logging.INFO)
     queue_log.propagate = False
-    db = HostDatabase(db_url, settings.roots.value)
+    db = open_db(settings, HostDatabase)
     require_postgresql(db)
     db.ensure_schema()
     current = Host(db=db, settings=settings)
     bind_host(current)
-    app = make_app(db_url)
+    app = make_app(settings.db_url.value)
     if options.schedule:
         app.periodic(cron=options.schedule, periodic_id="run")(app.tasks["wirefix:periodic_run"])
     try:

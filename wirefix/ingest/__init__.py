@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as _replace
 from typing import Any
 
-from wirefix.config import Config, ConfigError, load_config
+from wirefix.config import Config, ConfigError
 from wirefix.exiftool import ExifTool
 from wirefix.ingest import credits, evidence, facts
 from wirefix.ingest.recognisers import NoticeText, common, generic, recognisers
@@ -163,8 +163,8 @@ def parse_sources(
 ) -> ParseResult:
     """Parse every source; a bad one is reported in `errors` and the rest still go through.
 
-    Sources are files, folders (every file in them) and http(s) feed URLs. `config` (feed auth
-    and HTTP settings) is loaded from --config / WIREFIX_CONFIG / the user config when not given.
+    Sources are files, folders (every file in them) and http(s) feed URLs. `config` holds the
+    feeds' auth and HTTP settings (`Settings.config`; none given: no auth, default timeouts).
     A caller that stores the notices should pass `remember_feeds=False` and call
     `result.remember_feeds()` after storing them, so that a failed store is fetched again.
     """
@@ -190,7 +190,7 @@ def _parse_url(url: str, config: Config | None, result: ParseResult) -> None:
     from wirefix.ingest import feeds  # requests is imported only when a feed is read
 
     try:
-        settings = config or load_config()
+        settings = config or Config()
         fetched = feeds.fetch_pending(url, settings)
         for item in fetched.items:
             result.add(item)

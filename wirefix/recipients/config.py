@@ -141,6 +141,11 @@ def load(path: Path | None) -> RecipientsConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    return from_data(data, path)
+
+
+def from_data(data: dict[str, Any], path: Path | None) -> RecipientsConfig:
+    """The recipients' settings of the file's parsed `data`; errors name the file."""
     try:
         return parse(data)
     except ConfigError as exc:

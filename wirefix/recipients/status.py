@@ -8,19 +8,10 @@ import html
 from datetime import datetime
 from typing import Any
 
-from wirefix.config import ConfigError, config_path
-from wirefix.recipients.config import Policy, load
+from wirefix.recipients.config import Policy
 from wirefix.recipients.notify import overdue
 from wirefix.storage.database import Database, utcnow
 from wirefix.storage.deliveries import RecipientStore
-
-
-def policy() -> Policy:
-    """The configured reminder policy; a broken file is reported by the commands that use it."""
-    try:
-        return load(config_path(None)).policy
-    except ConfigError:
-        return Policy()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -31,7 +22,7 @@ def section(
     db: Database, notice_id: int, pol: Policy | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """One entry per recipient the notice concerns."""
-    pol, now = pol or policy(), now or utcnow()
+    pol, now = pol or Policy(), now or utcnow()  # the caller passes the configured one
     store = RecipientStore(db)
     out = []
     for n in store.notifications(notice_id):
@@ -75,7 +66,7 @@ def section(
 
 
 def counts(db: Database, pol: Policy | None = None, now: datetime | None = None) -> dict[str, int]:
-    pol, now = pol or policy(), now or utcnow()
+    pol, now = pol or Policy(), now or utcnow()  # the caller passes the configured one
     store = RecipientStore(db)
     ns = store.notifications()
     return {
