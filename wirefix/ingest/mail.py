@@ -79,7 +79,7 @@ def attachment_bodies_dropped(data: bytes) -> bytes:
 def read_email(data: bytes, source: str) -> NoticeText:
     try:
         data = attachment_bodies_dropped(data)
-        msg = email.message_from_bytes(data, policy=email.policy.default)
+        msg: Message = email.message_from_bytes(data, policy=email.policy.default)
         if not msg.keys():
             raise MailError("no e-mail headers")
         inner = _attached_message(msg)
@@ -113,13 +113,13 @@ def _attached_message(msg: Message) -> Message | None:
     for part in msg.walk():
         if part.get_content_type() == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
     return None
 
 
 def _body(msg: Message) -> str | None:
-    part = None
+    part: Message | None = None
     if isinstance(msg, EmailMessage):
         part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
@@ -131,7 +131,8 @@ def _body(msg: Message) -> str | None:
     except (LookupError, UnicodeDecodeError, AssertionError):
         content = None
     if not isinstance(content, str):
-        payload = part.get_payload(decode=True) or b""
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
         charset = part.get_content_charset() or "utf-8"
         try:
             content = payload.decode(charset, errors="replace")

@@ -105,7 +105,8 @@ def _newsml_item(item: Element, source: str) -> NoticeText:
         else "",
         "language": (
             (lang.get("tag") if lang is not None else None)
-            or item.get("{http://www.w3.org/XML/1998/namespace}lang", "")
+            or item.get("{http://www.w3.org/XML/1998/namespace}lang")
+            or ""
         )[:2].casefold(),
     }
     by = _first(item, "by")

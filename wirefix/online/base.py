@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+#: Where a copy lives: a media item, a post, a page, or the site itself (it did not answer).
+CopyKind = Literal["media", "posts", "pages", "site"]
+#: What is done to a copy (`verify`: purged and proven again, changed by an earlier run).
+CopyAction = Literal["rewrite", "replace", "kill", "unlink", "verify", "none"]
+#: What a post is on the site (its REST collection).
+PostType = Literal["posts", "pages"]
+#: How far it went.
+CopyStatus = Literal["planned", "done", "already-correct", "open"]
 
 
 class SiteError(Exception):
@@ -46,7 +55,7 @@ class Post:
     """A post or page: its body as stored (not rendered) and its lead image."""
 
     id: int
-    type: str  # posts, pages
+    type: PostType
     url: str
     title: str
     content: str
@@ -91,12 +100,12 @@ class CopyOutcome:
     """One online copy and what happened to it."""
 
     site: str
-    kind: str  # media, posts, pages, site
+    kind: CopyKind
     object_id: int
     url: str
     found_by: list[str]
-    action: str  # rewrite, replace, kill, unlink, none
-    status: str = "planned"  # planned, done, already-correct, open
+    action: CopyAction
+    status: CopyStatus = "planned"
     before: dict[str, str] = field(default_factory=dict)
     after: dict[str, str] = field(default_factory=dict)
     api: list[dict[str, Any]] = field(default_factory=list)

@@ -22,7 +22,7 @@ class SendError(Exception):
 
 
 def subject(out: Outgoing) -> str:
-    first = out.photos[0]["file_name"] if out.photos else "a photo"
+    first = out.photos[0].file_name if out.photos else "a photo"
     what = "kill" if out.kind == "kill" else "correction"
     prefix = f"Reminder {out.round}: " if out.round else ""
     return f"{prefix}{out.agency or 'Agency'} {what}: {first} we delivered to you"
@@ -46,10 +46,10 @@ def body(out: Outgoing) -> str:
         lines.append("")
     lines.append("The photo:")
     for p in out.photos:
-        ids = ", ".join(str(i) for i in p.get("identifiers") or []) or "none"
+        ids = ", ".join(str(i) for i in p.identifiers) or "none"
         lines.append(
-            f"  {p.get('file_name') or '(no file name)'}; identifiers: {ids}; "
-            f"delivered {p.get('delivered_at')}"
+            f"  {p.file_name or '(no file name)'}; identifiers: {ids}; "
+            f"delivered {p.delivered_at}"
         )
     lines += [
         "",

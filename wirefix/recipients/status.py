@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from wirefix.config import ConfigError, config_path
+from wirefix.deliveries import NotificationState
 from wirefix.recipients.config import Policy, load
 from wirefix.recipients.notify import overdue
 from wirefix.storage.database import Database, utcnow
@@ -37,6 +38,7 @@ def section(
     for n in store.notifications(notice_id):
         messages = store.messages(n.id)
         late = overdue(n, pol.remind_after_hours, now)
+        state: NotificationState
         if n.acknowledged_at:
             state = "acknowledged"
         elif late:

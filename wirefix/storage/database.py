@@ -27,6 +27,7 @@ from wirefix.storage.schema import (
     JournalRow,
     NoticeRow,
     StoreRootRow,
+    rows_changed,
 )
 
 __all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
@@ -209,7 +210,7 @@ class Database(FileIndex):
                 .where(AuditHeadRow.id == 1)
                 .values(seq=AuditHeadRow.seq + len(entries))
             )
-            if locked.rowcount != 1:
+            if rows_changed(locked) != 1:
                 raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
             head = s.get(AuditHeadRow, 1, populate_existing=True)
             assert head is not None
@@ -239,7 +240,7 @@ class Database(FileIndex):
             settled = [journal_id for _, journal_id in entries if journal_id is not None]
             if settled:
                 gone = s.execute(delete(JournalRow).where(JournalRow.id.in_(settled)))
-                if gone.rowcount != len(settled):  # another process logged one: roll back
+                if rows_changed(gone) != len(settled):  # another process logged one: roll back
                     raise JournalClaimed(f"journal intents {settled} were already logged")
             head.entry_hash = prev
             return out
