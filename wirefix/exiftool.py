@@ -252,7 +252,7 @@ class ExifTool:
         return err
 
 
-def check_value(tag: str, value: Any) -> None:
+def check_value(tag: str, value: str | list[str]) -> None:
     """Refuse values that cannot be written literally through `-j=`.
 
     NUL ends a C string inside ExifTool; ExifTool's JSON import decodes a string starting with

@@ -35,7 +35,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wirefix import __version__
+from wirefix import __version__, shapes
 from wirefix.audit import chain as audit
 from wirefix.cli.output import console, error, note, print_json, table
 from wirefix.config import ConfigError, db_url, load_config
@@ -216,7 +216,7 @@ def parse(
         # `ingest` would get "304 not modified" and never store what was only looked at.
         result = parse_sources(sources, et, remember_feeds=False)
     if as_json:
-        print_json([n.to_dict() for n in result.notices])
+        print_json([shapes.notice_json(n) for n in result.notices])
     else:
         for n in result.notices:
             console.print(f"{n.source}: {_notice_line(n)}")
@@ -248,7 +248,7 @@ def ingest(
     with open_db(db) as database, open_exiftool() as et:
         outcome = pipeline.ingest_sources(database, sources, et)
     if as_json:
-        print_json([{"id": i, "new": new, **n.to_dict()} for i, new, n in outcome.stored])
+        print_json([{"id": i, "new": new, **shapes.notice_json(n)} for i, new, n in outcome.stored])
     else:
         for notice_id, is_new, n in outcome.stored:
             if quiet:
@@ -403,8 +403,8 @@ def match_cmd(
         print_json(
             {
                 "notice": notice,
-                "candidates": [cases.candidate_dict(c) for c in candidates],
-                "open_case": case.to_dict() if case else None,
+                "candidates": [shapes.candidate_json(c) for c in candidates],
+                "open_case": shapes.open_case_json(case) if case else None,
             }
         )
     else:
@@ -426,27 +426,12 @@ def match_cmd(
         if hidden and not case:
             note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
         if case:
-            print_open_cases([{"notice": notice, **case.to_dict()}])
+            print_open_cases([{"notice": notice, **shapes.open_case_json(case)}])
     if case or any(c.decision == "review" for c in candidates):
         raise typer.Exit(EXIT_ATTENTION)
 
 
 # -- apply ---------------------------------------------------------------------------------
-
-
-def _outcome_dict(o: FileOutcome) -> dict[str, Any]:
-    plan = o.plan
-    return {
-        "path": o.candidate.file.path,
-        "decision": o.candidate.decision,
-        "status": o.status,
-        "message": o.message,
-        "audit_seq": o.audit_seq,
-        "changes": [w.__dict__ for w in plan.writes] if plan else [],
-        "notes": (o.result.notes if o.result else plan.notes if plan else []),
-        "sha256_before": o.result.sha256_before if o.result else None,
-        "sha256_after": o.result.sha256_after if o.result else None,
-    }
 
 
 def _print_plan(outcomes: list[FileOutcome]) -> None:
@@ -613,13 +598,13 @@ def apply(
             {
                 "notice": notice,
                 "dry_run": dry_run,
-                "files": [_outcome_dict(o) for o in outcomes],
-                "open_case": case.to_dict() if case else None,
+                "files": [shapes.file_outcome_json(o) for o in outcomes],
+                "open_case": shapes.open_case_json(case) if case else None,
                 "online": online_runner.summary(online),
             }
         )
     elif case:
-        print_open_cases([{"notice": notice, **case.to_dict()}])
+        print_open_cases([{"notice": notice, **shapes.open_case_json(case)}])
     else:
         _print_plan(outcomes)
         changed = sum(o.status == "changed" for o in outcomes)
@@ -815,7 +800,7 @@ def undo_cmd(
         except UndoError as exc:
             raise Failure(str(exc)) from exc
     if as_json:
-        print_json(done.__dict__)
+        print_json(shapes.undo_json(done))
     else:
         console.print(
             f"entry {done.undone} undone ({done.action} of {done.path}): entry {done.seq}"
@@ -866,7 +851,7 @@ def audit_verify(
                 note(line)
         result = audit.verify(database)
     if as_json:
-        print_json(result.__dict__)
+        print_json(shapes.verify_json(result))
     elif result.ok:
         console.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
     for problem in result.problems if not as_json else []:

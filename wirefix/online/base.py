@@ -117,6 +117,3 @@ class CopyOutcome:
     audit_seq: int | None = None
     urls: list[str] = field(default_factory=list)  # every URL the change touches
     new_urls: list[str] = field(default_factory=list)  # the corrected item's, when replaced
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}

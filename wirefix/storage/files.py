@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session
 
 from wirefix.model import Candidate, Evidence, IndexedFile, nfc
+from wirefix.shapes import evidence_json
 from wirefix.storage.schema import CandidateRow, FileKeyRow, FileRow, table_of
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ class FileIndex:
                     "file_id": c.file.id,
                     "score": c.score,
                     "decision": c.decision,
-                    "evidence": [e.__dict__ for e in c.evidence],
+                    "evidence": [evidence_json(e) for e in c.evidence],
                     "rendition_of": c.rendition_of,
                     "capped_by": c.capped_by,
                     "matched_at": now,
@@ -301,7 +302,7 @@ def _first(values: list[str] | None, norm: bool = False) -> str | None:
 _FILE_COLUMNS = ("id", "root", "rel_path", "size", "fields", "width", "height")
 
 
-def _indexed_file(row: Any, roots: dict[str, str]) -> IndexedFile:
+def _indexed_file(row: Row[Any], roots: dict[str, str]) -> IndexedFile:
     base = roots.get(row.root, "")
     return IndexedFile(
         id=row.id,
