@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 #: Where a copy lives: a media item, a post, a page, or the site itself (it did not answer).
 CopyKind = Literal["media", "posts", "pages", "site"]
@@ -13,6 +13,27 @@ CopyAction = Literal["rewrite", "replace", "kill", "unlink", "verify", "none"]
 PostType = Literal["posts", "pages"]
 #: How far it went.
 CopyStatus = Literal["planned", "done", "already-correct", "open"]
+
+
+class ApiCall(TypedDict):
+    """One call made to a site for a copy, as its audit entry and `--json` keep it."""
+
+    call: str
+    status: int
+    id: NotRequired[int]  # the media item an upload made
+
+
+class Receipt(TypedDict):
+    """A purger's answer for some URLs: what was asked, the provider's status and answer."""
+
+    purger: str
+    kind: str
+    request: str
+    urls: list[str]
+    status: int | None
+    answer: Any  # the provider's JSON (or the start of its text)
+    error: str | None
+    ok: bool
 
 
 class SiteError(Exception):
@@ -108,8 +129,8 @@ class CopyOutcome:
     status: CopyStatus = "planned"
     before: dict[str, str] = field(default_factory=dict)
     after: dict[str, str] = field(default_factory=dict)
-    api: list[dict[str, Any]] = field(default_factory=list)
-    purges: list[dict[str, Any]] = field(default_factory=list)
+    api: list[ApiCall] = field(default_factory=list)
+    purges: list[Receipt] = field(default_factory=list)
     verification: list[dict[str, Any]] = field(default_factory=list)
     replaced_by: int | None = None
     source_file: str | None = None

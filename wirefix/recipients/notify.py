@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from wirefix import __version__
 from wirefix.config import ConfigError, HttpSettings
 from wirefix.decide import cases
-from wirefix.deliveries import Delivery, Message, Notification, Outgoing, OutgoingPhoto
+from wirefix.deliveries import Channel, Delivery, Message, Notification, Outgoing, OutgoingPhoto
 from wirefix.model import Notice
 from wirefix.recipients import mail, webhook
 from wirefix.recipients.config import Recipient, RecipientsConfig
@@ -41,13 +41,45 @@ Clock = Callable[[], datetime]
 ACTIONS = {"notify", "remind", "escalate", "ack"}
 
 
+class Planned(TypedDict):
+    """A message `--dry-run` would send."""
+
+    notice: int
+    recipient: str
+    channel: Channel
+    round: int
+
+
+class Sent(Planned):
+    """A message the server took: `detail` is the e-mail's Message-ID or "HTTP 200"."""
+
+    detail: str
+    sent_at: str
+
+
+class Pending(Planned):
+    """A message the server did not take, tried again from `next_attempt_at`."""
+
+    attempts: int
+    error: str
+    next_attempt_at: str
+
+
+class Escalated(TypedDict):
+    notice: int
+    recipient: str
+    reminders: int
+
+
 @dataclass
 class NotifyResult:
-    told: list[dict[str, Any]] = field(default_factory=list)
-    reminded: list[dict[str, Any]] = field(default_factory=list)
-    escalated: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)  # not taken by the server
-    planned: list[dict[str, Any]] = field(default_factory=list)  # --dry-run
+    """What one `notify` did; the lists are the `--json` output as they stand."""
+
+    told: list[Sent] = field(default_factory=list)
+    reminded: list[Sent] = field(default_factory=list)
+    escalated: list[Escalated] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)  # not taken by the server
+    planned: list[Planned] = field(default_factory=list)  # --dry-run
     errors: list[str] = field(default_factory=list)
     overdue: int = 0
 
@@ -206,8 +238,9 @@ def _reminders(
             for channel in recipient.channels:
                 store.add_message(n.id, n.reminders + 1, channel, now)
         elif n.escalated_at is None and store.escalate(n.id, now):
-            entry = {"notice": n.notice_id, "recipient": n.recipient, "reminders": n.reminders}
-            result.escalated.append(entry)
+            result.escalated.append(
+                {"notice": n.notice_id, "recipient": n.recipient, "reminders": n.reminders}
+            )
             _audit(db, n, "escalate", operator, now, reminders=n.reminders,
                    reason=f"no acknowledgement after {n.reminders} reminder(s)")  # fmt: skip
 
@@ -309,7 +342,7 @@ def _send(
         return
     sent_at = clock()
     store.message_sent(m.id, detail, sent_at)
-    entry = {
+    entry: Sent = {
         "notice": n.notice_id,
         "recipient": n.recipient,
         "channel": m.channel,
