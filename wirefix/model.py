@@ -21,6 +21,8 @@ EditAction = Literal["rewrite", "kill"]
 Outcome = Literal["ok", "failed"]
 #: What applying a notice did, or would do, to one candidate file.
 FileStatus = Literal["planned", "changed", "already-correct", "failed", "skipped"]
+#: A person's decision on a `review` candidate, as the reviews table keeps it.
+ReviewDecision = Literal["approved", "rejected"]
 
 #: The fields a correction can name (SPEC section 2).
 CORRECTION_FIELDS = (
