@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONDict
 from sqlalchemy import text
 
 from wirefix import shapes
@@ -102,7 +103,9 @@ def _recording(context: JobContext, run: Callable[[], _Result]) -> _Result:
         raise
 
 
-def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: Exception) -> None:
+def _record_error(
+    job_id: int | None, task: str, args: JSONDict, attempt: int, exc: Exception
+) -> None:
     message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FileFailed) else str(exc)
     try:
         with host().db.engine.begin() as conn:
