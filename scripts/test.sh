@@ -19,4 +19,6 @@ for d in wirefix tests migrations samples bench; do [ -d "$d" ] && lint+=("$d");
 .venv/bin/ruff check "${lint[@]}"
 # The layout's import rules (docs/architecture.md).
 .venv/bin/lint-imports --no-cache
+# The types (pyproject.toml [tool.mypy]).
+.venv/bin/mypy wirefix
 .venv/bin/python -m pytest -q "$@"

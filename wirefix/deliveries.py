@@ -7,6 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
+
+#: How a recipient is told.
+Channel = Literal["email", "webhook"]
+#: A message waits for the server to take it, then is sent.
+MessageState = Literal["pending", "sent"]
+#: Where a notification stands, as report and status show it.
+NotificationState = Literal["acknowledged", "overdue", "told", "pending"]
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,36 @@ class Message:
     id: int
     notification_id: int
     round: int
-    channel: str  # email, webhook
-    state: str  # pending, sent
+    channel: Channel
+    state: MessageState
     attempts: int
     next_attempt_at: datetime
     sent_at: datetime | None = None
     detail: str | None = None  # the e-mail's Message-ID, or "HTTP 200"
     last_error: str | None = None
+
+
+@dataclass
+class OutgoingPhoto:
+    """One delivered photo as a recipient is told of it: named the way the recipient knows it."""
+
+    file_name: str | None
+    identifiers: list[str]
+    delivered_at: str  # ISO 8601
+    uri: str | None = None
+    version: int | None = None
+    sha256: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The photo as the audit entry of a notification keeps it (hashed: keys fixed)."""
+        return {
+            "file_name": self.file_name,
+            "identifiers": list(self.identifiers),
+            "delivered_at": self.delivered_at,
+            "uri": self.uri,
+            "version": self.version,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass
@@ -74,6 +105,6 @@ class Outgoing:
     agency: str | None
     instruction: str
     corrections: list[tuple[str, str, str]]  # (field, erroneous, corrected)
-    photos: list[dict[str, object]] = field(default_factory=list)  # file name, ids, delivered
+    photos: list[OutgoingPhoto] = field(default_factory=list)
     caption: str | None = None
     byline: str | None = None

@@ -68,7 +68,7 @@ def check_path(path: str | os.PathLike[str]) -> str:
 class _Process(pyexiftool.ExifTool):
     """pyexiftool's process owner with a deadline on every read."""
 
-    def execute(self, *params: str | bytes, raw_bytes: bool = False) -> str:  # type: ignore[override]
+    def execute(self, *params: str | bytes, raw_bytes: bool = False) -> str:
         """pyexiftool calls this itself (the version check in `run()`): give it a deadline too."""
         args = [p.decode("utf-8") if isinstance(p, bytes) else p for p in params]
         out, err, status = self.execute_with_deadline(args, _STARTUP_TIMEOUT)
@@ -254,7 +254,7 @@ class ExifTool:
         return err
 
 
-def check_value(tag: str, value: Any) -> None:
+def check_value(tag: str, value: str | list[str]) -> None:
     """Refuse values that cannot be written literally through `-j=`.
 
     NUL ends a C string inside ExifTool; ExifTool's JSON import decodes a string starting with

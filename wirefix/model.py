@@ -15,6 +15,14 @@ from typing import Any, Literal
 NoticeKind = Literal["correction", "kill", "advisory"]
 NoticeStatus = Literal["parsed", "needs_review", "unparsed"]
 Decision = Literal["auto", "review", "no"]
+#: What a remediation does to a file of the store.
+EditAction = Literal["rewrite", "kill"]
+#: How a remediation (or an undo, a restore) ended: the audit entry's `outcome`.
+Outcome = Literal["ok", "failed"]
+#: What applying a notice did, or would do, to one candidate file.
+FileStatus = Literal["planned", "changed", "already-correct", "failed", "skipped"]
+#: A person's decision on a `review` candidate, as the reviews table keeps it.
+ReviewDecision = Literal["approved", "rejected"]
 
 #: The fields a correction can name (SPEC section 2).
 CORRECTION_FIELDS = (
@@ -212,7 +220,7 @@ class EditPlan:
     """Exactly what a remediation will do to one file."""
 
     path: str
-    action: Literal["rewrite", "kill"]
+    action: EditAction
     writes: list[TagWrite] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -226,8 +234,8 @@ class RewriteResult:
     """What happened to one file; becomes one audit entry."""
 
     path: str
-    action: str
-    outcome: Literal["ok", "failed"]
+    action: str  # an EditAction, or undo, restore
+    outcome: Outcome
     changes: list[TagWrite]
     sha256_before: str | None
     sha256_after: str | None

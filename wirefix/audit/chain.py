@@ -11,13 +11,16 @@ import getpass
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wirefix import __version__
+from wirefix import __version__, shapes
 from wirefix.model import RewriteResult, canonical_json
 from wirefix.storage.database import GENESIS_HASH, Database, chain_hash, utcnow
+
+if TYPE_CHECKING:
+    from wirefix.storage.schema import AuditRow
 
 
 def default_operator() -> str:
@@ -60,7 +63,7 @@ def payload(
         "action": result.action,
         "outcome": result.outcome,
         "error": result.error,
-        "changes": [asdict(c) for c in result.changes],
+        "changes": [shapes.tag_write_json(c) for c in result.changes],
         "notes": result.notes,
         "sha256_before": result.sha256_before,
         "sha256_after": result.sha256_after,
@@ -109,7 +112,7 @@ class VerifyReport:
     pending: list[str] = field(default_factory=list)  # intents of runs that have not finished
 
 
-def export_record(row: Any) -> dict[str, Any]:
+def export_record(row: AuditRow) -> dict[str, Any]:
     """One exported line: the hashed payload verbatim plus the chain fields."""
     return {
         "seq": row.seq,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from wirefix import shapes
 from wirefix.cli.context import loaded_settings, open_db
 from wirefix.cli.options import DbOption, JsonOption
 from wirefix.cli.output import (
@@ -202,7 +203,7 @@ def audit_verify(
                 note(line)
         result = chain.verify(database)
     if as_json:
-        print_json(result.__dict__)
+        print_json(shapes.verify_json(result))
     elif result.ok:
         console.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
     for problem in result.problems if not as_json else []:

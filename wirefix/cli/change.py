@@ -5,10 +5,11 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wirefix import shapes
 from wirefix.cli.context import loaded_settings, open_db, open_exiftool
 from wirefix.cli.options import BackupDirOption, DbOption, JsonOption, NoticeArg
 from wirefix.cli.output import (
@@ -24,21 +25,6 @@ from wirefix.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from wirefix.flows.outcomes import FileOutcome
-
-
-def _outcome_dict(o: "FileOutcome") -> dict[str, Any]:
-    plan = o.plan
-    return {
-        "path": o.candidate.file.path,
-        "decision": o.candidate.decision,
-        "status": o.status,
-        "message": o.message,
-        "audit_seq": o.audit_seq,
-        "changes": [w.__dict__ for w in plan.writes] if plan else [],
-        "notes": (o.result.notes if o.result else plan.notes if plan else []),
-        "sha256_before": o.result.sha256_before if o.result else None,
-        "sha256_after": o.result.sha256_after if o.result else None,
-    }
 
 
 def _print_plan(outcomes: list["FileOutcome"]) -> None:
@@ -169,13 +155,13 @@ def apply(
             {
                 "notice": notice,
                 "dry_run": dry_run,
-                "files": [_outcome_dict(o) for o in outcomes],
-                "open_case": case.to_dict() if case else None,
+                "files": [shapes.file_outcome_json(o) for o in outcomes],
+                "open_case": shapes.open_case_json(case) if case else None,
                 "online": online_runner.summary(online),
             }
         )
     elif case:
-        print_open_cases([{"notice": notice, **case.to_dict()}])
+        print_open_cases([{"notice": notice, **shapes.open_case_json(case)}])
     else:
         _print_plan(outcomes)
         changed = sum(o.status == "changed" for o in outcomes)
@@ -233,7 +219,7 @@ def undo(
     with open_db(settings) as database, open_exiftool() as et:
         done = undo_entry(database, entry, store, settings.operator.value, et.version)
     if as_json:
-        print_json(done.__dict__)
+        print_json(shapes.undo_json(done))
     else:
         console.print(f"entry {done.undone} undone, logged as entry {done.seq}: {done.path}")
         note(

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from wirefix import shapes
 from wirefix.cli.context import loaded_settings, open_db, open_exiftool, settings_database
 from wirefix.cli.options import ConfigOption, DbOption, JsonOption, NoticeArg, OperatorOption
 from wirefix.cli.output import (
@@ -49,9 +50,9 @@ def match(
             {
                 "notice": notice,
                 "candidates": [
-                    cases.candidate_dict(c) | {"state": states[c.file.id]} for c in candidates
+                    shapes.candidate_json(c) | {"state": states[c.file.id]} for c in candidates
                 ],
-                "open_case": case.to_dict() if case else None,
+                "open_case": shapes.open_case_json(case) if case else None,
             }
         )
     else:
@@ -74,7 +75,7 @@ def match(
         if hidden and not case:
             note(f"{hidden} look-alike(s) decided `no`; --all shows them and why")
         if case:
-            print_open_cases([{"notice": notice, **case.to_dict()}])
+            print_open_cases([{"notice": notice, **shapes.open_case_json(case)}])
     if case or "pending-review" in states.values():
         raise typer.Exit(ExitCode.ATTENTION)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wirefix import shapes
 from wirefix.cli.context import loaded_settings, open_db, open_exiftool
 from wirefix.cli.options import ConfigOption, DbOption, JsonOption, SourcesArg
 from wirefix.cli.output import console, error, note, print_json
@@ -65,7 +66,7 @@ def parse(
         # `ingest` would get "304 not modified" and never store what was only looked at.
         result = parse_sources(sources, et, settings.config, remember_feeds=False)
     if as_json:
-        print_json([n.to_dict() for n in result.notices])
+        print_json([shapes.notice_json(n) for n in result.notices])
     else:
         for n in result.notices:
             console.print(f"{n.source}: {notice_line(n)}")
@@ -98,7 +99,7 @@ def ingest(
     with open_db(settings) as database, open_exiftool() as et:
         outcome = pipeline.ingest_sources(database, sources, et, settings.config)
     if as_json:
-        print_json([{"id": i, "new": new, **n.to_dict()} for i, new, n in outcome.stored])
+        print_json([{"id": i, "new": new, **shapes.notice_json(n)} for i, new, n in outcome.stored])
     else:
         for notice_id, is_new, n in outcome.stored:
             if quiet:

@@ -94,31 +94,7 @@ class OpenCase:
     """A notice in force that nothing will act on, with the refused files nearest to it."""
 
     reason: str
-    nearest: list[Candidate] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The `open_case` object of every `--json` output (match, apply, run, status, report)."""
-        return {"reason": self.reason, "nearest": [candidate_dict(c, 3) for c in self.nearest]}
-
-
-def candidate_dict(c: Candidate, top: int | None = None) -> dict[str, Any]:
-    """A candidate as `wirefix match --json` shows it; `top` keeps only the strongest reasons."""
-    evidence = (
-        c.evidence
-        if top is None
-        else sorted(c.evidence, key=lambda e: abs(e.points), reverse=True)[:top]
-    )
-    return {
-        "file_id": c.file.id,
-        "path": c.file.path,
-        "root": c.file.root,
-        "rel_path": c.file.rel_path,
-        "score": c.score,
-        "decision": c.decision,
-        "capped_by": c.capped_by,
-        "rendition_of": c.rendition_of,
-        "reasons": [e.__dict__ | {"points": round(e.points, 4)} for e in evidence],
-    }
+    nearest: list[Candidate] = field(default_factory=list)  # JSON: wirefix.shapes.open_case_json
 
 
 def in_force(notice: Notice) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from wirefix.agencies import agencies_in, same_agency
-from wirefix.model import Candidate, Evidence, IndexedFile, Notice, nfc
+from wirefix.model import Candidate, Decision, Evidence, IndexedFile, Notice, nfc
 from wirefix.storage.files import norm_name
 from wirefix.tagmap import file_stem, norm_key
 
@@ -180,7 +180,7 @@ def _decide(
 ) -> Candidate:
     names = {e.name for e in evidence}
     score = round(max(0.0, min(1.0, sum(e.points for e in evidence))), 4)
-    decision = (
+    decision: Decision = (
         "auto"
         if score >= config.auto_threshold
         else "review"
@@ -199,7 +199,7 @@ def _decide(
         decision, cap = "review", _NO_STRONG_EVIDENCE
     if decision == "auto" and notice.status != "parsed":
         decision, cap = "review", f"notice is {notice.status}"
-    return Candidate(file=file, score=score, decision=decision, evidence=evidence, capped_by=cap)  # type: ignore[arg-type]
+    return Candidate(file=file, score=score, decision=decision, evidence=evidence, capped_by=cap)
 
 
 def _reused_identifiers(candidates: list[Candidate]) -> None:

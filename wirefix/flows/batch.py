@@ -12,7 +12,7 @@ from wirefix.audit import chain as audit
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows.killing import _kill_one
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome
-from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
+from wirefix.model import Candidate, EditPlan, FileStatus, Notice, RewriteResult
 from wirefix.rewrite import journal
 from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.durable import fsync_all, remove_orphans, remove_orphans_of
@@ -150,8 +150,8 @@ def _rewrite_batch(
         synced = syncer.submit(fsync_all, fsyncs)
         checked = quick_finish([q for *_, q in quick], exiftool)
         if synced.result() is not None:  # not durable: the full way fsyncs as it goes
-            for q in quick:
-                discard_quick(q[2])
+            for *_, staged in quick:
+                discard_quick(staged)
             checked = [None] * len(quick)
     for (i, candidate, q), p in zip(quick, checked, strict=True):
         if p is None:
@@ -245,7 +245,7 @@ def _commit_batch(
         [(str(p.path), "rewrite", b) for (*_, p), b in zip(ready, bodies, strict=True)]
     )
     entries: list[tuple[dict, int | None]] = []
-    settled: list[tuple[int, Candidate, EditPlan, RewriteResult]] = []
+    settled: list[tuple[int, Candidate, EditPlan | None, RewriteResult]] = []
     dropped: list[int] = []
     for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
         journal.crash_point("journaled", str(prepared.path))
@@ -257,14 +257,14 @@ def _commit_batch(
             dropped.append(jid)
             entries.append((_entry(ctx, result, candidate), None))
         settled.append((i, candidate, plan, result))
-    for i, candidate, plan, result in failed:
+    for i, candidate, refused_plan, result in failed:
         entries.append((_entry(ctx, result, candidate), None))
-        settled.append((i, candidate, plan, result))
+        settled.append((i, candidate, refused_plan, result))
     db.journal_drop_many(dropped)
     seqs = _append_entries(db, entries)
-    for (i, candidate, plan, result), seq in zip(settled, seqs, strict=True):
-        status = "changed" if result.outcome == "ok" else "failed"
-        outcomes[i] = FileOutcome(candidate, status, plan, result, seq, result.error)
+    for (i, candidate, logged_plan, result), seq in zip(settled, seqs, strict=True):
+        status: FileStatus = "changed" if result.outcome == "ok" else "failed"
+        outcomes[i] = FileOutcome(candidate, status, logged_plan, result, seq, result.error)
     return outcomes
 
 

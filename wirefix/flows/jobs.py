@@ -25,13 +25,16 @@ import contextlib
 import json
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.types import JSONDict
 from sqlalchemy import text
 
+from wirefix import shapes
 from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import pipeline
@@ -56,11 +59,13 @@ log = logging.getLogger("wirefix.flows.jobs")
 
 # name -> (function, procrastinate task options); `make_app` registers them on each new App, as
 # procrastinate binds a task object to the one App it was added to.
-TASKS: dict[str, tuple[Any, dict[str, Any]]] = {}
+TASKS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+_Task = TypeVar("_Task", bound=Callable[..., Any])
+_Result = TypeVar("_Result")
 
 
-def task(name: str, **options: Any) -> Any:
-    def register(func: Any) -> Any:
+def task(name: str, **options: Any) -> Callable[[_Task], _Task]:
+    def register(func: _Task) -> _Task:
         TASKS[name] = (func, {"name": f"wirefix:{name}", "pass_context": True, **options})
         return func
 
@@ -88,7 +93,7 @@ TRANSIENT = RetryStrategy(
 )
 
 
-def _recording(context: JobContext, run: Any) -> Any:
+def _recording(context: JobContext, run: Callable[[], _Result]) -> _Result:
     """Run a job body; keep its error text (procrastinate keeps none) for `wirefix queue`."""
     try:
         return run()
@@ -98,7 +103,9 @@ def _recording(context: JobContext, run: Any) -> Any:
         raise
 
 
-def _record_error(job_id: int | None, task: str, args: Any, attempt: int, exc: Exception) -> None:
+def _record_error(
+    job_id: int | None, task: str, args: JSONDict, attempt: int, exc: Exception
+) -> None:
     message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FileFailed) else str(exc)
     try:
         with host().db.engine.begin() as conn:
@@ -194,7 +201,7 @@ def match_notice(context: JobContext, notice_id: int) -> dict[str, Any]:
         return {
             "candidates": len(candidates),
             "apply_jobs": queued,
-            "open_case": case.to_dict() if case else None,
+            "open_case": shapes.open_case_json(case) if case else None,
         }
 
     return _recording(context, run)
@@ -284,7 +291,13 @@ class Enqueued:
     roots: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        """The `queued` object of `wirefix run --queue --json`."""
+        return {
+            "scan_jobs": self.scan_jobs,
+            "dispatch_jobs": self.dispatch_jobs,
+            "already_waiting": self.already_waiting,
+            "roots": list(self.roots),
+        }
 
 
 def enqueue_run(

@@ -54,6 +54,7 @@ def _kill_one(
         image_hash_method=None,
         notes=list(plan.notes),
     )
+    # Keys of the audit entry: never `journal_id`, which `record` takes apart.
     extra: dict[str, Any] = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
     body = audit.payload(ctx, result, root, rel, **extra)
     jid = db.journal_open(path, "kill", body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wirefix import shapes
 from wirefix.decide.match import MatchConfig
 from wirefix.flows.pipeline import match_notice
 from wirefix.online import store
@@ -50,7 +51,7 @@ def handle(
 
 def summary(outcomes: list[CopyOutcome]) -> dict[str, Any]:
     return {
-        "copies": [o.to_dict() for o in outcomes],
+        "copies": [shapes.copy_outcome_json(o) for o in outcomes],
         "open": [
             f"{o.site} {o.kind} {o.object_id}: {o.error}"
             for o in outcomes

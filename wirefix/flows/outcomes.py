@@ -11,7 +11,7 @@ from pathlib import Path
 from wirefix.audit import chain as audit
 from wirefix.decide.match import MatchConfig
 from wirefix.exiftool import ExifTool
-from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
+from wirefix.model import Candidate, EditPlan, FileStatus, Notice, RewriteResult
 
 
 @dataclass
@@ -19,7 +19,7 @@ class FileOutcome:
     """What `apply` did (or would do) to one candidate file."""
 
     candidate: Candidate
-    status: str  # planned, changed, already-correct, failed, skipped
+    status: FileStatus
     plan: EditPlan | None = None
     result: RewriteResult | None = None
     audit_seq: int | None = None

@@ -14,9 +14,9 @@ import json
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wirefix import __version__
+from wirefix import __version__, shapes
 from wirefix.agencies import same_agency
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
@@ -27,6 +27,9 @@ from wirefix.recipients.config import Policy
 from wirefix.recipients.notify import ACTIONS as RECIPIENT_ACTIONS
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
+
+if TYPE_CHECKING:
+    from wirefix.storage.schema import AuditRow
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def build(
             ),
             "source": notice.source,
             "received_at": received_at.isoformat(),
-            "corrections": [c.__dict__ for c in notice.corrections],
+            "corrections": [shapes.correction_json(c) for c in notice.corrections],
             "identifiers": notice.identifiers,
             "matched": matched,
             "remediated": len(ok_paths),
@@ -128,7 +131,7 @@ def build(
                 if last
                 else None
             ),
-            "open_case": case.to_dict() if case else None,
+            "open_case": shapes.open_case_json(case) if case else None,
             "files": files,
             "online": online_report.section(db, notice_id, rows),
             "recipients": recipients_status.section(db, notice_id, policy),
@@ -177,30 +180,8 @@ def _state(
     return "done"
 
 
-def _file_entry(row: Any) -> dict[str, Any]:
-    body = json.loads(row.payload)
-    return {
-        "seq": row.seq,
-        "path": body["path"],
-        "root": body.get("root"),
-        "rel_path": body.get("rel_path"),
-        "action": body["action"],
-        "outcome": body["outcome"],
-        "error": body.get("error"),
-        "operator": body["operator"],
-        "remediated_at": body["remediated_at"],
-        "changes": [
-            {"tag": c["tag"], "old": c["old"], "new": c["new"], "field": c["field"]}
-            for c in body.get("changes", [])
-        ],
-        "notes": body.get("notes", []),
-        "sha256_before": body.get("sha256_before"),
-        "sha256_after": body.get("sha256_after"),
-        "image_hash_method": body.get("image_hash_method"),
-        "image_hash_before": body.get("image_hash_before"),
-        "image_hash_after": body.get("image_hash_after"),
-        "entry_hash": row.entry_hash,
-    }
+def _file_entry(row: AuditRow) -> dict[str, Any]:
+    return shapes.audit_entry_json(row.seq, row.entry_hash, json.loads(row.payload))
 
 
 def _totals(notices: list[dict[str, Any]]) -> dict[str, Any]:

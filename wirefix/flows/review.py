@@ -17,14 +17,14 @@ from wirefix.flows import pipeline
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome, audit_context
 from wirefix.flows.run import notices_in_force
 from wirefix.jpeg.imagedata import sha256_file
-from wirefix.model import Candidate, EditPlan, Notice, RewriteResult
+from wirefix.model import Candidate, EditPlan, Notice, ReviewDecision, RewriteResult
 from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.plan import PlanError, make_plan
 from wirefix.rewrite.steps import READ_ARGS
 from wirefix.storage import Database
 from wirefix.storage.runs import record_review, review_decisions
 
-DECISIONS = {"approve": "approved", "reject": "rejected"}
+DECISIONS: dict[str, ReviewDecision] = {"approve": "approved", "reject": "rejected"}
 
 
 class ReviewError(WirefixError):
@@ -47,7 +47,7 @@ class ReviewItem:
 @dataclass
 class Decision:
     key: str
-    decision: str
+    decision: ReviewDecision
     audit_seq: int
     outcomes: list[FileOutcome] = field(default_factory=list)
 

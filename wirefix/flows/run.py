@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wirefix import shapes
 from wirefix.config import Config, data_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
@@ -199,7 +200,7 @@ def handle_notice(
     if not cases.to_apply(candidates, decided):
         case = cases.notice_case(db, notice_id, candidates, settings.match)
         if case is not None:
-            summary.open_cases.append({"notice": notice_id, **case.to_dict()})
+            summary.open_cases.append({"notice": notice_id, **shapes.open_case_json(case)})
             log.warning("open case", extra={"notice": notice_id, "reason": case.reason})
         online_step(db, notice_id, settings, summary, affected)
         return

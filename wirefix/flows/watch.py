@@ -14,7 +14,6 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -86,7 +85,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.handled = 0
 
-    def stop(self, *_: Any) -> None:
+    def stop(self, *_: object) -> None:
         self.stopping.set()
 
     def serve(self, install_signals: bool = True) -> None:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from procrastinate import App
@@ -158,7 +159,7 @@ def run_worker_processes(count: int, argv: list[str]) -> int:
             args[i] = "--concurrency=1"
     children = [subprocess.Popen([sys.executable, "-m", "wirefix", *args]) for _ in range(count)]
 
-    def forward(signum: int, _frame: Any) -> None:
+    def forward(signum: int, _frame: FrameType | None) -> None:
         for child in children:
             if child.poll() is None:
                 child.send_signal(signum)

@@ -133,7 +133,9 @@ def choose(readings: list[tuple[Reading, Notice]], failures: list[str]) -> Notic
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    if not a or not b:
+        return False
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def _tagged(read: str, name: str) -> bool:

@@ -12,7 +12,6 @@ import email.policy
 import email.utils
 import re
 from email.message import EmailMessage, Message
-from typing import cast
 
 import dateparser
 
@@ -115,8 +114,8 @@ def _attached_message(msg: Message) -> Message | None:
     for part in msg.walk():
         if part.get_content_type() == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
-                return cast(Message, payload[0])  # an attached message/rfc822 is one Message
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                return payload[0]
     return None
 
 
@@ -133,7 +132,8 @@ def _body(msg: Message) -> str | None:
     except (LookupError, UnicodeDecodeError, AssertionError):
         content = None
     if not isinstance(content, str):
-        payload = cast(bytes, part.get_payload(decode=True) or b"")  # decode=True: bytes
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
         charset = part.get_content_charset() or "utf-8"
         try:
             content = payload.decode(charset, errors="replace")

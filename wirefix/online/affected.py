@@ -7,9 +7,12 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wirefix.storage.database import Database
+
+if TYPE_CHECKING:
+    from imagehash import ImageHash
 
 Log = Callable[[str], None]
 
@@ -20,12 +23,12 @@ class Affected:
 
     path: Path
     rel_path: str
-    phash: Any  # imagehash.ImageHash
+    phash: ImageHash
     width: int
     height: int
 
 
-def phash_of(data: bytes) -> tuple[Any, int, int] | None:
+def phash_of(data: bytes) -> tuple[ImageHash, int, int] | None:
     import imagehash
     from PIL import Image, UnidentifiedImageError
 

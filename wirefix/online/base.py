@@ -3,9 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 from wirefix.errors import WirefixError
+
+#: Where a copy lives: a media item, a post, a page, or the site itself (it did not answer).
+CopyKind = Literal["media", "posts", "pages", "site"]
+#: What is done to a copy (`verify`: purged and proven again, changed by an earlier run).
+CopyAction = Literal["rewrite", "replace", "kill", "unlink", "verify", "none"]
+#: What a post is on the site (its REST collection).
+PostType = Literal["posts", "pages"]
+#: How far it went.
+CopyStatus = Literal["planned", "done", "already-correct", "open"]
+
+
+class ApiCall(TypedDict):
+    """One call made to a site for a copy, as its audit entry and `--json` keep it."""
+
+    call: str
+    status: int
+    id: NotRequired[int]  # the media item an upload made
+
+
+class Receipt(TypedDict):
+    """A purger's answer for some URLs: what was asked, the provider's status and answer."""
+
+    purger: str
+    kind: str
+    request: str
+    urls: list[str]
+    status: int | None
+    answer: Any  # the provider's JSON (or the start of its text)
+    error: str | None
+    ok: bool
 
 
 class SiteError(WirefixError):
@@ -48,7 +78,7 @@ class Post:
     """A post or page: its body as stored (not rendered) and its lead image."""
 
     id: int
-    type: str  # posts, pages
+    type: PostType
     url: str
     title: str
     content: str
@@ -93,16 +123,16 @@ class CopyOutcome:
     """One online copy and what happened to it."""
 
     site: str
-    kind: str  # media, posts, pages, site
+    kind: CopyKind
     object_id: int
     url: str
     found_by: list[str]
-    action: str  # rewrite, replace, kill, unlink, none
-    status: str = "planned"  # planned, done, already-correct, open
+    action: CopyAction
+    status: CopyStatus = "planned"
     before: dict[str, str] = field(default_factory=dict)
     after: dict[str, str] = field(default_factory=dict)
-    api: list[dict[str, Any]] = field(default_factory=list)
-    purges: list[dict[str, Any]] = field(default_factory=list)
+    api: list[ApiCall] = field(default_factory=list)
+    purges: list[Receipt] = field(default_factory=list)
     verification: list[dict[str, Any]] = field(default_factory=list)
     replaced_by: int | None = None
     source_file: str | None = None
@@ -110,6 +140,3 @@ class CopyOutcome:
     audit_seq: int | None = None
     urls: list[str] = field(default_factory=list)  # every URL the change touches
     new_urls: list[str] = field(default_factory=list)  # the corrected item's, when replaced
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}

@@ -136,7 +136,9 @@ def parse(data: dict[str, Any], where: str = "configuration") -> OnlineConfig:
                 f"{where}: purger {purger.name!r}: kind must be one of {PURGER_KINDS}"
             )
         purgers.append(purger)
-    online = data.get("online") if isinstance(data.get("online"), dict) else {}
+    online = data.get("online")
+    if not isinstance(online, dict):
+        online = {}
     return OnlineConfig(
         sites=tuple(sites),
         purgers=tuple(purgers),

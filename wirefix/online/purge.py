@@ -21,10 +21,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from wirefix.online.base import Receipt
 from wirefix.online.config import PurgerConfig
 from wirefix.online.wordpress import session
-
-Receipt = dict[str, Any]
 
 
 def _answer(r: requests.Response) -> Any:

@@ -16,7 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from wirefix.online.base import Listing, Media, Post, SiteError
+from wirefix.online.base import Listing, Media, Post, PostType, SiteError
 from wirefix.online.config import SiteConfig
 
 PER_PAGE = 100
@@ -118,7 +118,7 @@ class WordPress:
         )
 
     @staticmethod
-    def _post(item: dict[str, Any], kind: str) -> Post:
+    def _post(item: dict[str, Any], kind: PostType) -> Post:
         return Post(
             id=int(item["id"]),
             type=kind,
@@ -141,7 +141,8 @@ class WordPress:
         for q in queries:
             for item in self._pages("/wp/v2/media", {**edit, **q}):
                 media[int(item["id"])] = self._media(item)
-            for kind in ("posts", "pages"):
+            kinds: tuple[PostType, ...] = ("posts", "pages")
+            for kind in kinds:
                 for item in self._pages(f"/wp/v2/{kind}", {**edit, "status": "any", **q}):
                     posts[(kind, int(item["id"]))] = self._post(item, kind)
         return Listing(media=list(media.values()), posts=list(posts.values()))

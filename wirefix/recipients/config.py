@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from wirefix.config import ConfigError
+from wirefix.deliveries import Channel
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,12 @@ class Recipient:
     subscriber_id: str | None = None
 
     @property
-    def channels(self) -> list[str]:
-        return [c for c, v in (("email", self.email), ("webhook", self.webhook)) if v]
+    def channels(self) -> list[Channel]:
+        named: tuple[tuple[Channel, str | None], ...] = (
+            ("email", self.email),
+            ("webhook", self.webhook),
+        )
+        return [c for c, v in named if v]
 
     def secret(self) -> bytes:
         """The webhook's signing key, from the environment variable `secret_env` names."""

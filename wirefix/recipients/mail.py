@@ -12,7 +12,6 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
 
 from wirefix.deliveries import Outgoing
 from wirefix.errors import WirefixError
@@ -24,7 +23,7 @@ class SendError(WirefixError):
 
 
 def subject(out: Outgoing) -> str:
-    first = out.photos[0]["file_name"] if out.photos else "a photo"
+    first = out.photos[0].file_name if out.photos else "a photo"
     what = "kill" if out.kind == "kill" else "correction"
     prefix = f"Reminder {out.round}: " if out.round else ""
     return f"{prefix}{out.agency or 'Agency'} {what}: {first} we delivered to you"
@@ -48,11 +47,10 @@ def body(out: Outgoing) -> str:
         lines.append("")
     lines.append("The photo:")
     for p in out.photos:
-        identifiers: Any = p.get("identifiers") or []  # a list, in a dict of mixed values
-        ids = ", ".join(str(i) for i in identifiers) or "none"
+        ids = ", ".join(str(i) for i in p.identifiers) or "none"
         lines.append(
-            f"  {p.get('file_name') or '(no file name)'}; identifiers: {ids}; "
-            f"delivered {p.get('delivered_at')}"
+            f"  {p.file_name or '(no file name)'}; identifiers: {ids}; "
+            f"delivered {p.delivered_at}"
         )
     lines += [
         "",

@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from wirefix import __version__
 from wirefix.config import ConfigError, HttpSettings
 from wirefix.decide import cases
-from wirefix.deliveries import Delivery, Message, Notification, Outgoing
+from wirefix.deliveries import Channel, Delivery, Message, Notification, Outgoing, OutgoingPhoto
 from wirefix.model import Notice
 from wirefix.recipients import mail, webhook
 from wirefix.recipients.config import Recipient, RecipientsConfig
@@ -41,13 +41,45 @@ Clock = Callable[[], datetime]
 ACTIONS = {"notify", "remind", "escalate", "ack"}
 
 
+class Planned(TypedDict):
+    """A message `--dry-run` would send."""
+
+    notice: int
+    recipient: str
+    channel: Channel
+    round: int
+
+
+class Sent(Planned):
+    """A message the server took: `detail` is the e-mail's Message-ID or "HTTP 200"."""
+
+    detail: str
+    sent_at: str
+
+
+class Pending(Planned):
+    """A message the server did not take, tried again from `next_attempt_at`."""
+
+    attempts: int
+    error: str
+    next_attempt_at: str
+
+
+class Escalated(TypedDict):
+    notice: int
+    recipient: str
+    reminders: int
+
+
 @dataclass
 class NotifyResult:
-    told: list[dict[str, Any]] = field(default_factory=list)
-    reminded: list[dict[str, Any]] = field(default_factory=list)
-    escalated: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)  # not taken by the server
-    planned: list[dict[str, Any]] = field(default_factory=list)  # --dry-run
+    """What one `notify` did; the lists are the `--json` output as they stand."""
+
+    told: list[Sent] = field(default_factory=list)
+    reminded: list[Sent] = field(default_factory=list)
+    escalated: list[Escalated] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)  # not taken by the server
+    planned: list[Planned] = field(default_factory=list)  # --dry-run
     errors: list[str] = field(default_factory=list)
     overdue: int = 0
 
@@ -105,12 +137,12 @@ def _ties(db: Database, notice_id: int, notice: Notice) -> Callable[[Delivery], 
             key = (p.get("root"), p.get("rel_path"))
             when = datetime.fromisoformat(p["remediated_at"])
             if key[0] and key[1]:
-                fixed_at[key] = min(when, fixed_at.get(key, when))  # type: ignore[index]
+                fixed_at[key] = min(when, fixed_at.get(key, when))
             if p.get("sha256_before"):
                 before.add(p["sha256_before"])
     ids = {norm_key(v) for k, v in notice.identifiers.items() if v and k != "object_name"}
     stems = {file_stem(v) for k, v in notice.identifiers.items() if v and k != "object_name"}
-    ids |= file_identifiers(db, list(fixed_at))  # type: ignore[arg-type]
+    ids |= file_identifiers(db, list(fixed_at))
 
     def tied(d: Delivery) -> bool:
         if d.sha256 and d.sha256 in before:
@@ -171,15 +203,15 @@ def notify(
     for m in store.messages():
         if m.state != "pending" or m.next_attempt_at > now:
             continue
-        n = store.notification(m.notification_id)
-        if n is None or n.acknowledged_at is not None:
+        due = store.notification(m.notification_id)
+        if due is None or due.acknowledged_at is not None:
             continue
-        recipient = cfg.get(n.recipient)
+        recipient = cfg.get(due.recipient)
         if recipient is None or m.channel not in recipient.channels:
             continue
-        if n.notice_id not in notices:
-            notices[n.notice_id] = db.notice(n.notice_id)[0]
-        _send(db, store, cfg, recipient, n, m, notices[n.notice_id], by_id, operator, http,
+        if due.notice_id not in notices:
+            notices[due.notice_id] = db.notice(due.notice_id)[0]
+        _send(db, store, cfg, recipient, due, m, notices[due.notice_id], by_id, operator, http,
               clock, sleep, result)  # fmt: skip
     result.overdue = sum(
         1 for n in store.notifications() if overdue(n, cfg.policy.remind_after_hours, clock())
@@ -206,8 +238,9 @@ def _reminders(
             for channel in recipient.channels:
                 store.add_message(n.id, n.reminders + 1, channel, now)
         elif n.escalated_at is None and store.escalate(n.id, now):
-            entry = {"notice": n.notice_id, "recipient": n.recipient, "reminders": n.reminders}
-            result.escalated.append(entry)
+            result.escalated.append(
+                {"notice": n.notice_id, "recipient": n.recipient, "reminders": n.reminders}
+            )
             _audit(db, n, "escalate", operator, now, reminders=n.reminders,
                    reason=f"no acknowledgement after {n.reminders} reminder(s)")  # fmt: skip
 
@@ -239,15 +272,15 @@ def outgoing(
     )
 
 
-def photo(d: Delivery) -> dict[str, Any]:
-    return {
-        "file_name": d.file_name or (d.rel_path or "").rsplit("/", 1)[-1] or None,
-        "identifiers": list(d.identifiers),
-        "delivered_at": d.delivered_at.isoformat(),
-        "uri": d.uri,
-        "version": d.version,
-        "sha256": d.sha256,
-    }
+def photo(d: Delivery) -> OutgoingPhoto:
+    return OutgoingPhoto(
+        file_name=d.file_name or (d.rel_path or "").rsplit("/", 1)[-1] or None,
+        identifiers=list(d.identifiers),
+        delivered_at=d.delivered_at.isoformat(),
+        uri=d.uri,
+        version=d.version,
+        sha256=d.sha256,
+    )
 
 
 def _send(
@@ -272,7 +305,7 @@ def _send(
     for p, d in zip(out.photos, deliveries, strict=True):  # the store file's own identifiers
         if d.root and d.rel_path:
             known = file_identifiers(db, [(d.root, d.rel_path)], normalise=False)
-            p["identifiers"] = sorted(known) + [i for i in d.identifiers if i not in known]
+            p.identifiers = sorted(known) + [i for i in d.identifiers if i not in known]
     try:
         if m.channel == "email":
             assert cfg.smtp is not None and recipient.email
@@ -309,7 +342,7 @@ def _send(
         return
     sent_at = clock()
     store.message_sent(m.id, detail, sent_at)
-    entry = {
+    entry: Sent = {
         "notice": n.notice_id,
         "recipient": n.recipient,
         "channel": m.channel,
@@ -322,7 +355,7 @@ def _send(
         db, n, "remind" if m.round else "notify", operator, sent_at,
         channel=m.channel, round=m.round, detail=detail,
         address=recipient.email if m.channel == "email" else recipient.webhook,
-        photos=out.photos, notice_hash=notice.content_hash,
+        photos=[p.record() for p in out.photos], notice_hash=notice.content_hash,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ import html
 from datetime import datetime
 from typing import Any
 
+from wirefix.deliveries import NotificationState
 from wirefix.recipients.config import Policy
 from wirefix.recipients.notify import overdue
 from wirefix.storage.database import Database, utcnow
@@ -28,6 +29,7 @@ def section(
     for n in store.notifications(notice_id):
         messages = store.messages(n.id)
         late = overdue(n, pol.remind_after_hours, now)
+        state: NotificationState
         if n.acknowledged_at:
             state = "acknowledged"
         elif late:

@@ -21,7 +21,7 @@ from typing import Any
 import requests
 
 from wirefix.config import HttpSettings
-from wirefix.deliveries import Outgoing
+from wirefix.deliveries import Outgoing, OutgoingPhoto
 from wirefix.recipients.mail import SendError
 
 NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json"
@@ -44,16 +44,16 @@ def ednote(out: Outgoing) -> str:
     return f"{what} {out.instruction}{reminder} Acknowledge: {out.ack_url}"
 
 
-def ninjs(out: Outgoing, photo: dict[str, Any], now: datetime) -> dict[str, Any]:
+def ninjs(out: Outgoing, photo: OutgoingPhoto, now: datetime) -> dict[str, Any]:
     """The item for one delivered photo."""
-    ids = [str(i) for i in photo.get("identifiers") or []]
-    uri = photo.get("uri") or "urn:wirefix:{}:{}".format(
-        (out.agency or "photo").casefold(), ids[0] if ids else photo.get("sha256") or "unknown"
+    ids = [str(i) for i in photo.identifiers]
+    uri = photo.uri or "urn:wirefix:{}:{}".format(
+        (out.agency or "photo").casefold(), ids[0] if ids else photo.sha256 or "unknown"
     )
     item: dict[str, Any] = {
         "uri": uri,
         "type": "picture",
-        "version": str(int(photo.get("version") or 1) + 1),
+        "version": str(int(photo.version or 1) + 1),
         "versioncreated": now.isoformat(),
         "pubstatus": "canceled" if out.kind == "kill" else "usable",
         "ednote": ednote(out),

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import create_engine, delete, event, inspect, select, update
-from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from wirefix.errors import WirefixError
 from wirefix.model import Notice, canonical_json
@@ -28,6 +30,7 @@ from wirefix.storage.schema import (
     JournalRow,
     NoticeRow,
     StoreRootRow,
+    rows_changed,
 )
 
 __all__ = ["Database", "DatabaseError", "FileState", "norm_name"]
@@ -210,7 +213,7 @@ class Database(FileIndex):
                 .where(AuditHeadRow.id == 1)
                 .values(seq=AuditHeadRow.seq + len(entries))
             )
-            if cast(CursorResult[Any], locked).rowcount != 1:
+            if rows_changed(locked) != 1:
                 raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
             head = s.get(AuditHeadRow, 1, populate_existing=True)
             assert head is not None
@@ -240,8 +243,7 @@ class Database(FileIndex):
             settled = [journal_id for _, journal_id in entries if journal_id is not None]
             if settled:
                 gone = s.execute(delete(JournalRow).where(JournalRow.id.in_(settled)))
-                # another process logged one: roll back
-                if cast(CursorResult[Any], gone).rowcount != len(settled):
+                if rows_changed(gone) != len(settled):  # another process logged one: roll back
                     raise JournalClaimed(f"journal intents {settled} were already logged")
             head.entry_hash = prev
             return out
@@ -326,7 +328,7 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")  # an audit row that was reported must survive a crash

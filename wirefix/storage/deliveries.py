@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select, update
 
-from wirefix.deliveries import Delivery, Message, Notification
+from wirefix.deliveries import Channel, Delivery, Message, MessageState, Notification
 from wirefix.model import canonical_json
 from wirefix.storage.database import Database, as_utc, utcnow
 from wirefix.storage.schema import (
@@ -16,6 +17,7 @@ from wirefix.storage.schema import (
     DeliveryRow,
     NotificationMessageRow,
     NotificationRow,
+    rows_changed,
 )
 
 
@@ -142,7 +144,7 @@ class RecipientStore:
                 )
                 .values(acknowledged_at=now, acknowledged_by=by[:256], acknowledged_via=via)
             )
-            return done.rowcount == 1
+            return rows_changed(done) == 1
 
     def escalate(self, notification_id: int, now: datetime) -> bool:
         with self.db.session() as s:
@@ -153,7 +155,7 @@ class RecipientStore:
                 )
                 .values(escalated_at=now)
             )
-            return done.rowcount == 1
+            return rows_changed(done) == 1
 
     # -- messages -------------------------------------------------------------------------
 
@@ -249,8 +251,8 @@ def _message(r: NotificationMessageRow) -> Message:
         id=r.id,
         notification_id=r.notification_id,
         round=r.round,
-        channel=r.channel,
-        state=r.state,
+        channel=cast(Channel, r.channel),  # only ever written from a Message
+        state=cast(MessageState, r.state),
         attempts=r.attempts,
         next_attempt_at=as_utc(r.next_attempt_at),
         sent_at=_utc(r.sent_at),

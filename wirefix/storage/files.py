@@ -10,14 +10,19 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session
 
 from wirefix.model import Candidate, Evidence, IndexedFile, nfc
-from wirefix.storage.schema import CandidateRow, FileKeyRow, FileRow
+from wirefix.shapes import evidence_json
+from wirefix.storage.schema import CandidateRow, FileKeyRow, FileRow, table_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as LiteInsert
 
 CHUNK = 500  # bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits
 
@@ -105,14 +110,19 @@ class FileIndex:
             return
         now = datetime.now(UTC)
         rows = [_file_values(root, rec, now) for rec in records]
+        # Core, not the ORM's bulk path: 3x fewer cycles
+        upsert: LiteInsert | PgInsert
         if self.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert as upsert
+            from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+            upsert = lite_insert(table_of(FileRow))
         else:
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        stmt = upsert(FileRow.__table__)  # Core, not the ORM's bulk path: 3x fewer cycles
-        stmt = stmt.on_conflict_do_update(
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            upsert = pg_insert(table_of(FileRow))
+        stmt = upsert.on_conflict_do_update(
             index_elements=["root", "rel_path"],
-            set_={k: stmt.excluded[k] for k in rows[0] if k not in ("root", "rel_path")},
+            set_={k: upsert.excluded[k] for k in rows[0] if k not in ("root", "rel_path")},
         )
         with self.session() as s:
             s.execute(stmt, rows)
@@ -228,7 +238,7 @@ class FileIndex:
                     "file_id": c.file.id,
                     "score": c.score,
                     "decision": c.decision,
-                    "evidence": [e.__dict__ for e in c.evidence],
+                    "evidence": [evidence_json(e) for e in c.evidence],
                     "rendition_of": c.rendition_of,
                     "capped_by": c.capped_by,
                     "matched_at": now,
@@ -236,7 +246,7 @@ class FileIndex:
                 for c in candidates
             ]
             if rows:
-                s.execute(insert(CandidateRow.__table__), rows)  # Core executemany
+                s.execute(insert(table_of(CandidateRow)), rows)  # Core executemany
 
     def candidates(self, notice_id: int) -> list[Candidate]:
         with self.session() as s:
@@ -292,7 +302,7 @@ def _first(values: list[str] | None, norm: bool = False) -> str | None:
 _FILE_COLUMNS = ("id", "root", "rel_path", "size", "fields", "width", "height")
 
 
-def _indexed_file(row: Any, roots: dict[str, str]) -> IndexedFile:
+def _indexed_file(row: Row[Any], roots: dict[str, str]) -> IndexedFile:
     base = roots.get(row.root, "")
     return IndexedFile(
         id=row.id,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
+from wirefix.model import ReviewDecision
 from wirefix.storage.database import Database, as_utc, utcnow
 from wirefix.storage.schema import AuditRow, FileRow, ReviewRow, RunRow
 
@@ -77,7 +78,9 @@ def _record(r: RunRow) -> RunRecord:
     )
 
 
-def record_review(db: Database, notice_id: int, file_id: int, decision: str, operator: str) -> None:
+def record_review(
+    db: Database, notice_id: int, file_id: int, decision: ReviewDecision, operator: str
+) -> None:
     with db.session() as s:
         s.add(
             ReviewRow(

@@ -6,6 +6,7 @@ The migration in `migrations/versions/` creates exactly these tables; a test com
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -15,15 +16,34 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Result,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(row: type[Base]) -> Table:
+    """A model's Core table, for bulk statements (executemany) that skip the ORM's bulk path.
+
+    Declarative types `__table__` as any FromClause; a mapped class's is always a Table.
+    """
+    return cast(Table, row.__table__)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed.
+
+    `Session.execute` is typed to return a plain Result; for DML it is a CursorResult.
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 
 class NoticeRow(Base):

@@ -20,7 +20,7 @@ import re
 from wirefix.ingest import dates, facts, places
 from wirefix.ingest.evidence import Signal
 from wirefix.ingest.recognisers import NoticeText, common
-from wirefix.model import Correction, Event, Notice, nfc
+from wirefix.model import Correction, Event, Notice, NoticeStatus, nfc
 
 _BOILERPLATE_START = re.compile(
     r"(?:The\s+)?erroneous\s+mention|(?:La|Les)\s+mentions?\s+erronée|"
@@ -171,7 +171,8 @@ def _correction(item: NoticeText, text: str, boiler_start: int, language: str) -
         for corrected, erroneous in pairs
     ]
     photographer = next((c.corrected for c in corrections if c.field == "byline"), signed)
-    status, reason = "parsed", None
+    status: NoticeStatus = "parsed"
+    reason: str | None = None
     if not corrections:
         status, reason = (
             "needs_review",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from wirefix.ingest.recognisers import NoticeText, common
-from wirefix.model import Notice
+from wirefix.model import Notice, NoticeKind, NoticeStatus
 
 NOT_UNDERSTOOD = "no agency recogniser understood this notice"
 
@@ -71,7 +71,9 @@ def agency_named(text: str) -> str | None:
 def recognise(item: NoticeText) -> Notice:
     text = item.text[: common.MAX_ANALYSED_CHARS]
     corrections, half = common.pairs(text)
-    kind, status, reason = "advisory", "unparsed", NOT_UNDERSTOOD
+    kind: NoticeKind = "advisory"
+    status: NoticeStatus = "unparsed"
+    reason: str | None = NOT_UNDERSTOOD
     if _KILL.search(text):
         kind, status = "kill", "needs_review"
         reason = "kill wording found, but no recogniser could name the photo"
