@@ -54,6 +54,9 @@ CANDIDATE = {
     "rendition_of": (int, type(None)),
     "reasons": list,
 }
+MATCH_STATES = {
+    "remediated", "failed", "undone", "rejected", "pending-review", "open", "left-alone",
+}
 REASON = {
     "name": str,
     "weight": (float, int),
@@ -161,7 +164,9 @@ def test_ingest_match_apply_undo_verify_and_report_shapes(cli: Cli, store: Path)
     shaped(matched, {"notice": int, "candidates": list, "open_case": type(None)}, "match")
     assert matched["candidates"]
     for c in matched["candidates"]:
-        check_candidate(c, "match.candidates")
+        # match adds each file's state for the notice (wirefix.decide.cases.file_state)
+        check_candidate({k: v for k, v in c.items() if k != "state"}, "match.candidates")
+        assert c["state"] in MATCH_STATES, c["state"]
 
     applied = cli.json("apply", notice, "--yes")
     shaped(
