@@ -42,7 +42,7 @@ from wirefix.config import ConfigError, db_url, load_config
 from wirefix.decide import cases
 from wirefix.exiftool import ExifTool, ExifToolError
 from wirefix.flows import online as online_runner
-from wirefix.flows import pipeline
+from wirefix.flows import pipeline, report_html, report_seal
 from wirefix.flows import report as report_mod
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome, store_roots
 from wirefix.flows.processes import WorkerDied
@@ -682,13 +682,29 @@ def report(
             "--status", help="Only notices in this state: " + ", ".join(report_mod.STATES)
         ),
     ] = None,
+    verify: Annotated[
+        Path | None,
+        typer.Option(
+            "--verify",
+            help="Check an HTML report: its own sha256 (hash field blank) and that the audit log "
+            "still holds the head it covers. Exit 0 intact, 1 not.",
+        ),
+    ] = None,
 ) -> None:
     """Per notice: what arrived, which files it hit, what was changed, by whom, and when.
 
     Examples: wirefix report --since 2026-11-01 --format html -o report.html
               wirefix report --status pending-review --json
+              wirefix report --verify report.html
     """
     fmt = "json" if as_json else fmt.lower()
+    if verify is not None:
+        if output or notice is not None or since or agency or state or fmt not in ("table", "json"):
+            raise Failure(
+                "--verify checks a report file: it takes only --db and --json", EXIT_USAGE
+            )
+        _verify_report(db, verify, as_json)
+        return
     if fmt not in ("table", "json", "csv", "html"):
         raise Failure(f"unknown report format {fmt!r}: use table, json, csv or html", EXIT_USAGE)
     if state and state not in report_mod.STATES:
@@ -699,7 +715,8 @@ def report(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
     with open_db(db) as database:
-        data = report_mod.build(database, flt, loaded_settings().match)
+        checked = fmt in ("json", "html")  # the chain up to the head, as the record says
+        data = report_mod.build(database, flt, loaded_settings().match, check_chain=checked)
     if fmt == "table":
         if output:
             raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
@@ -708,13 +725,39 @@ def report(
     text = {
         "json": lambda: json.dumps(data, ensure_ascii=False, indent=2),
         "csv": lambda: report_mod.to_csv(data),
-        "html": lambda: report_mod.to_html(data),
+        "html": lambda: report_html.to_html(data, output.name if output else "report.html"),
     }[fmt]()
     if output:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         note(f"report written to {output}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _verify_report(db: str | None, path: Path, as_json: bool) -> None:
+    """`report --verify FILE`: the report's seal, then the audit head it covers (exit 1 if not)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Failure(f"cannot read report {path}: {exc}") from exc
+    with open_db(db) as database:
+        try:
+            check = report_seal.verify(database, text)
+        except report_seal.SealError as exc:
+            raise Failure(f"{path}: {exc}") from exc
+    if as_json:
+        print_json(check.to_dict())
+    else:
+        for problem in check.problems:
+            error(f"{path}: {problem}")
+        if check.ok:
+            note(
+                f"{path}: intact, sha256 {check.actual}; covers audit entries "
+                f"1-{check.head_entries} (head {check.head_hash}), held by the log "
+                f"({check.log_entries} entries now)"
+            )
+    if not check.ok:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _parse_since(value: str | None) -> datetime | None:
