@@ -21,7 +21,7 @@ from wirefix.cli.output import (
     print_open_cases,
     table,
 )
-from wirefix.errors import ExitCode, UsageError
+from wirefix.errors import ExitCode, UsageError, WirefixError
 from wirefix.flows.states import STATES
 
 audit_app = typer.Typer(help="The tamper-evident remediation log.", no_args_is_help=True)
@@ -47,25 +47,43 @@ def report(
         str | None,
         typer.Option("--status", help="Only notices in this state: " + ", ".join(STATES)),
     ] = None,
+    verify: Annotated[
+        Path | None,
+        typer.Option(
+            "--verify",
+            help="Check an HTML report: its own sha256 (hash field blank) and that the audit log "
+            "still holds the head it covers. Exit 0 intact, 1 not.",
+        ),
+    ] = None,
 ) -> None:
     """Per notice: what arrived, which files it hit, what was changed, by whom, and when.
 
     Examples: wirefix report --since 2026-11-01 --format html -o report.html
               wirefix report --status pending-review --json
+              wirefix report --verify report.html
     """
+    if verify is not None:
+        if output or notice is not None or since or agency or state or fmt not in ("table", "json"):
+            raise UsageError("--verify checks a report file: it takes only --db and --json")
+        _verify_report(db, verify, as_json)
+        return
     fmt = "json" if as_json else fmt.lower()
     if fmt not in ("table", "json", "csv", "html"):
         raise UsageError(f"unknown report format {fmt!r}: use table, json, csv or html")
     if state and state not in STATES:
         raise UsageError(f"unknown state {state!r}: use one of {', '.join(STATES)}")
     from wirefix.flows import report as report_mod
+    from wirefix.flows import report_html
 
     flt = report_mod.ReportFilter(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
     settings = loaded_settings(db_url=db)
     with open_db(settings) as database:
-        data = report_mod.build(database, flt, settings.match, settings.recipients.policy)
+        checked = fmt in ("json", "html")  # the chain up to the head, as the record says
+        data = report_mod.build(
+            database, flt, settings.match, check_chain=checked, policy=settings.recipients.policy
+        )
     if fmt == "table":
         if output:
             raise UsageError("--output needs --format json, csv or html")
@@ -74,13 +92,41 @@ def report(
     text = {
         "json": lambda: json.dumps(data, ensure_ascii=False, indent=2),
         "csv": lambda: report_mod.to_csv(data),
-        "html": lambda: report_mod.to_html(data),
+        "html": lambda: report_html.to_html(data, output.name if output else "report.html"),
     }[fmt]()
     if output:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         note(f"report written to {output}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _verify_report(db: str | None, path: Path, as_json: bool) -> None:
+    """`report --verify FILE`: the report's seal, then the audit head it covers (exit 1 if not)."""
+    from wirefix.flows import report_seal
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WirefixError(f"cannot read report {path}: {exc}") from exc
+    with open_db(loaded_settings(db_url=db)) as database:
+        try:
+            check = report_seal.verify(database, text)
+        except report_seal.SealError as exc:
+            raise WirefixError(f"{path}: {exc}") from exc
+    if as_json:
+        print_json(check.to_dict())
+    else:
+        for problem in check.problems:
+            error(f"{path}: {problem}")
+        if check.ok:
+            note(
+                f"{path}: intact, sha256 {check.actual}; covers audit entries "
+                f"1-{check.head_entries} (head {check.head_hash}), held by the log "
+                f"({check.log_entries} entries now)"
+            )
+    if not check.ok:
+        raise typer.Exit(ExitCode.ERROR)
 
 
 def _parse_since(value: str | None) -> datetime | None:

@@ -4,7 +4,6 @@ and the counts of `status`."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
@@ -100,40 +99,3 @@ def csv_rows(notice: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
-
-
-def html_section(notices: list[dict[str, Any]]) -> list[str]:
-    e = html.escape
-    parts: list[str] = []
-    for n in notices:
-        if not n.get("recipients"):
-            continue
-        parts.append(
-            f"<div class='notice recipients' data-recipients='{n['id']}'>"
-            f"<h2>Third parties told: notice {n['id']} ({e(n['agency'] or '')} {e(n['kind'])})"
-            "</h2><table><thead><tr><th>recipient</th><th>state</th><th>told</th>"
-            "<th>messages</th><th>acknowledged</th><th>reminders</th></tr></thead><tbody>"
-        )
-        for r in n["recipients"]:
-            messages = "<br>".join(
-                f"{e(m['channel'])}{' reminder ' + str(m['round']) if m['round'] else ''}: "
-                f"{e(m['state'])} {e((m['sent_at'] or '')[:19])} "
-                f"<code>{e(m['detail'] or '')}</code>"
-                + (f" <span class='old'>{e(m['last_error'])}</span>" if m["last_error"] else "")
-                for m in r["messages"]
-            )
-            ack = (
-                f"{e(r['acknowledged_at'][:19])} by {e(r['acknowledged_by'] or '')} "
-                f"({e(r['acknowledged_via'] or '')})"
-                if r["acknowledged_at"]
-                else "–"
-            )
-            escalated = " (escalated)" if r["escalated_at"] else ""
-            parts.append(
-                f"<tr data-recipient='{e(r['recipient'])}'><td>{e(r['recipient'])}</td>"
-                f"<td class='state-{e(r['state'])}'>{e(r['state'])}</td>"
-                f"<td>{e((r['told_at'] or '–')[:19])}</td><td>{messages}</td><td>{ack}</td>"
-                f"<td class='num'>{r['reminders']}{escalated}</td></tr>"
-            )
-        parts.append("</tbody></table></div>")
-    return parts

@@ -248,6 +248,16 @@ class FileIndex:
             if rows:
                 s.execute(insert(table_of(CandidateRow)), rows)  # Core executemany
 
+    def matched_at(self, notice_id: int) -> datetime | None:
+        """When the notice's stored candidates were matched: the report dates its look-alikes."""
+        with self.session() as s:
+            value = s.scalar(
+                select(func.max(CandidateRow.matched_at)).where(CandidateRow.notice_id == notice_id)
+            )
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     def candidates(self, notice_id: int) -> list[Candidate]:
         with self.session() as s:
             rows = s.scalars(
