@@ -96,6 +96,24 @@ AUDIT_ENTRY = {
     "image_hash_after": (str, type(None)),
     "entry_hash": str,
 }
+#: `report --json` files: the audit entry as above plus the legal record's facts (issue 19).
+REPORT_FILE = AUDIT_ENTRY | {
+    "prev_hash": str,
+    "backup": (str, type(None)),
+    "writer": (str, type(None)),
+    "wirefix_version": (str, type(None)),
+    "exiftool_version": (str, type(None)),
+    "notice_hash": (str, type(None)),
+    "notice_received_at": (str, type(None)),
+    "reason": (str, type(None)),
+    "steps": list,
+    "purge": (bool, type(None)),
+    "undoes": (int, type(None)),
+    "approval": (int, type(None)),
+    "approved_in": (int, type(None)),
+    "caused_entry": (int, type(None)),
+    "cause": (str, type(None)),
+}
 COPY = {
     "site": str,
     "kind": str,
@@ -192,7 +210,7 @@ def test_ingest_match_apply_undo_verify_and_report_shapes(cli: Cli, store: Path)
         shaped(c, CORRECTION, "report.corrections")
     assert entry["files"]
     for f in entry["files"]:
-        shaped(f, AUDIT_ENTRY, "report.files")
+        shaped(f, REPORT_FILE, "report.files")
         for w in f["changes"]:
             shaped(w, CHANGE, "report.files.changes")
 
