@@ -29,6 +29,7 @@ from wirefix.decide.match import MatchConfig
 from wirefix.index.refusals import GoneGuard
 from wirefix.online.config import OnlineConfig
 from wirefix.online.config import parse as parse_online
+from wirefix.rewrite.retention import RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Settings:
     db_url: Value
     operator: Value
     backup_dir: Value
+    backup_retention_days: Value  # days a backup or quarantined copy outlives its last use
     quarantine_dir: Value
     roots: Value  # dict name -> Path: store roots as this host mounts them
     inboxes: Value  # list[Path]
@@ -121,6 +123,13 @@ def load_settings(config_option: str | None = None, **options: Any) -> Settings:
                 data.get("backup_dir"),
                 data_dir() / "backups",
                 Path,
+            ),
+            backup_retention_days=pick(
+                "backup_retention_days",
+                "WIREFIX_BACKUP_RETENTION_DAYS",
+                data.get("backup_retention_days"),
+                RETENTION_DAYS,
+                _days,
             ),
             quarantine_dir=pick(
                 "quarantine_dir",
@@ -208,6 +217,12 @@ def _count(value: Any) -> int:
     if count < 0:
         raise ValueError(f"gone_guard_files is a number of files, not {value!r}")
     return count
+
+
+def _days(value: Any) -> int:
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise ValueError(f"backup_retention_days is a number of days (0 or more), not {value!r}")
+    return int(str(value).strip())
 
 
 def _bool(value: Any) -> bool:

@@ -53,6 +53,7 @@ from wirefix.ingest import parse_sources
 from wirefix.model import Notice
 from wirefix.rewrite import recover
 from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.retention import Policy
 from wirefix.settings import Settings, load_settings
 from wirefix.storage import Database, DatabaseError
 
@@ -356,6 +357,11 @@ def scan(
         more = summary.failed - len(summary.failures)
         if more > 0:
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
+    if summary.leftovers and not as_json:
+        note(
+            f"{len(summary.leftovers)} leftover(s) under the store roots (ExifTool _original "
+            "files, stray temporaries): `wirefix backups prune --leftovers` removes them"
+        )
     for message in refused + summary.new_failure_lines():
         error(message)
     if refused or summary.new_failed:
@@ -698,8 +704,10 @@ def report(
     flt = report_mod.ReportFilter(
         since=_parse_since(since), agency=agency, notice=notice, state=state
     )
+    settings = loaded_settings()
+    policy = Policy(settings.backup_retention_days.value, settings.backup_dir.value)
     with open_db(db) as database:
-        data = report_mod.build(database, flt, loaded_settings().match)
+        data = report_mod.build(database, flt, settings.match, retention=policy)
     if fmt == "table":
         if output:
             raise Failure("--output needs --format json, csv or html", EXIT_USAGE)
@@ -820,6 +828,8 @@ def undo_cmd(
         console.print(
             f"entry {done.undone} undone ({done.action} of {done.path}): entry {done.seq}"
         )
+        for line in done.notes:
+            note(line)
 
 
 @audit_app.command("export")
@@ -1031,6 +1041,7 @@ def queue(
 
 def main() -> None:
     from wirefix.cli import (
+        backups,  # noqa: F401  backups prune, hold
         ops,  # noqa: F401  registers run, watch, review, status, config
         recipients,  # noqa: F401  deliveries, notify, ack, serve
     )

@@ -37,6 +37,7 @@ from wirefix.flows.report import build as build_report
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.status import counts as recipients_counts
 from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.retention import Policy
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import last_error, last_runs
@@ -160,7 +161,11 @@ def run(
         )
         print_open_cases(data["open_cases"])
     for message in (
-        summary.source_errors + summary.scan_errors + summary.files_failed + summary.notify_errors
+        summary.source_errors
+        + summary.scan_errors
+        + summary.files_failed
+        + summary.notify_errors
+        + summary.purge_errors
     ):
         error(message)
     raise typer.Exit(summary.exit_code)
@@ -385,7 +390,8 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
     settings = loaded_settings(config, db_url=db)
     database = _database(settings)
     try:
-        data = build_report(database, config=settings.match)
+        policy = Policy(settings.backup_retention_days.value, settings.backup_dir.value)
+        data = build_report(database, config=settings.match, retention=policy)
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
@@ -415,6 +421,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "last_error": _run_dict(failure),
         "queue": queue,
         "recipients": recipients,
+        "backups": data["backups"],  # kept, held, expired, purged; the holds in force
     }
     if as_json:
         print_json(out)
@@ -428,6 +435,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
             "open cases",
             "acks overdue",
             "indexed files",
+            "backups held/expired/purged",
             "last run",
             "last error",
         ],
@@ -439,6 +447,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
                 len(out["open_cases"]),
                 recipients["acks_overdue"],
                 out["files_indexed"],
+                "{held}/{expired}/{purged}".format(**out["backups"]),
                 _run_line(last),
                 f"{failure.finished_at:%Y-%m-%d %H:%M} {failure.error}" if failure else "none",
             ]

@@ -18,12 +18,15 @@ from typing import Any
 
 from wirefix import __version__
 from wirefix.agencies import same_agency
+from wirefix.config import backup_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
 from wirefix.model import Candidate, Notice
 from wirefix.online import report as online_report
 from wirefix.recipients import status as recipients_status
 from wirefix.recipients.notify import ACTIONS as RECIPIENT_ACTIONS
+from wirefix.rewrite.retention import RETENTION_DAYS, Policy
+from wirefix.rewrite.retention import summary as backups_summary
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
 
@@ -64,12 +67,16 @@ def notice_report(db: Database, only: int | None = None) -> dict[str, Any]:
 
 
 def build(
-    db: Database, flt: ReportFilter | None = None, config: MatchConfig | None = None
+    db: Database,
+    flt: ReportFilter | None = None,
+    config: MatchConfig | None = None,
+    retention: Policy | None = None,
 ) -> dict[str, Any]:
     """Per notice: arrival, decisions, remediations with their changes, operators, timing, and
     the open case if it is one (`wirefix.decide.cases`; `config`: the matcher's thresholds).
 
-    The shape is the `--json` contract of `wirefix report`.
+    The shape is the `--json` contract of `wirefix report`; `backups` counts wirefix's own
+    copies under `retention` (default: 30 days, the configured backup folder).
     """
     flt = flt or ReportFilter()
     decisions = review_decisions(db)
@@ -92,7 +99,9 @@ def build(
         files = [
             _file_entry(row)
             for row in rows
-            if not row.action.startswith("online-") and row.action not in RECIPIENT_ACTIONS
+            if not row.action.startswith("online-")
+            and row.action not in RECIPIENT_ACTIONS
+            and row.action not in KEEPING  # holds and purges: the `backups` section
         ]
         ok_paths, failed_paths = cases.remediated(files)
         decided = cases.by_file({k: d for k, d in decisions.items() if k[0] == notice_id})
@@ -151,11 +160,13 @@ def build(
         "filter": flt.describe(),
         "audit_head": {"entries": head_seq, "hash": head_hash},
         "totals": _totals(notices),
+        "backups": backups_summary(db, retention or Policy(RETENTION_DAYS, backup_dir())),
         "notices": notices,
     }
 
 
 REMEDIATIONS = cases.REMEDIATIONS
+KEEPING = ("hold", "release", "purge", "clean")
 
 
 def _state(

@@ -31,7 +31,9 @@ from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig
 from wirefix.recipients.config import load as load_recipients
+from wirefix.rewrite import purge
 from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.retention import RETENTION_DAYS, Policy
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
@@ -51,6 +53,7 @@ class RunSettings:
     inboxes: list[Path] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     backup_dir: Path | None = None
+    backup_retention_days: int = RETENTION_DAYS  # expired backups are purged after each run
     quarantine_dir: Path | None = None
     operator: str = "wirefix"
     match: MatchConfig = field(default_factory=MatchConfig)
@@ -66,6 +69,7 @@ class RunSettings:
             inboxes=settings.inboxes.value,
             feeds=[feed.url for feed in settings.config.feeds],
             backup_dir=settings.backup_dir.value,
+            backup_retention_days=settings.backup_retention_days.value,
             quarantine_dir=settings.quarantine_dir.value,
             operator=settings.operator.value,
             match=settings.match,
@@ -97,6 +101,8 @@ class RunSummary:
     recipients: dict[str, Any] = field(default_factory=dict)
     notify_errors: list[str] = field(default_factory=list)
     acks_overdue: int = 0
+    backups_purged: int = 0  # backups and quarantined copies the retention policy purged
+    purge_errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -110,6 +116,7 @@ class RunSummary:
             or self.files_failed
             or self.online_open
             or self.notify_errors
+            or self.purge_errors
         ):
             return EXIT_ERROR
         if self.review_pending or self.notices_attention or self.open_cases or self.acks_overdue:
@@ -140,6 +147,8 @@ class RunSummary:
             "recipients": self.recipients,
             "notify_errors": self.notify_errors,
             "acks_overdue": self.acks_overdue,
+            "backups_purged": self.backups_purged,
+            "purge_errors": self.purge_errors,
             "timings": self.timings,
         }
 
@@ -167,13 +176,27 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
             handle_notice(db, notice_id, settings, exiftool, summary)
         if settings.recipients and settings.recipients.recipients:
             notify_recipients(db, settings, summary)
+        prune_backups(db, settings, summary)
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
-    problems = summary.source_errors + summary.scan_errors + summary.files_failed
+    problems = (
+        summary.source_errors + summary.scan_errors + summary.files_failed + summary.purge_errors
+    )
     error = "; ".join(problems + summary.online_open + summary.notify_errors) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
+
+
+def prune_backups(db: Database, settings: RunSettings, summary: RunSummary) -> None:
+    """The retention policy, once per run: expired backups and quarantined copies purged, each
+    purge an audit entry (`wirefix.rewrite.purge`); held ones kept."""
+    started = time.monotonic()
+    policy = Policy(settings.backup_retention_days, settings.backup_dir or backup_dir())
+    result = purge.prune(db, policy, settings.operator)
+    summary.backups_purged += len(result.purged)
+    summary.purge_errors += result.errors
+    summary.timed("prune", started)
 
 
 def notices_in_force(db: Database) -> list[int]:
