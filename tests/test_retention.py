@@ -80,7 +80,7 @@ def prune(cli, days: int, now: datetime) -> purge.PruneResult:
 def test_backups_expire_after_the_retention_window_and_undo_names_the_purge(
     cli, store: Path
 ) -> None:
-    notice, seqs, before = corrected(cli, store)
+    _, seqs, before = corrected(cli, store)
     now = datetime.now(UTC)
 
     assert not prune(cli, 30, now + timedelta(days=29)).purged, "inside the window: kept"

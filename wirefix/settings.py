@@ -191,6 +191,7 @@ def _file_data(path: Path) -> dict[str, Any]:
 
 def _roots(value: Any) -> dict[str, Path]:
     """{name: path} from the file, or "name=/path,name2=/path2" from the environment."""
+    pairs: Any
     if isinstance(value, dict):
         pairs = value.items()
     else:

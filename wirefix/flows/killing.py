@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from wirefix.audit import chain as audit
 from wirefix.config import quarantine_dir
@@ -57,7 +58,7 @@ def _kill_one(
         image_hash_method=None,
         notes=list(plan.notes),
     )
-    extra = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
+    extra: dict[str, Any] = {"purge": opts.purge, "steps": steps, "run": journal.owner()}
     body = audit.payload(ctx, result, root, rel, **extra)
     jid = db.journal_open(path, "kill", body)
     try:

@@ -48,11 +48,7 @@ def remove(
         if refused:
             result.skipped.append(refused)
             continue
-        lock = (
-            file_lock(item.main, lock_dir, wait=False)
-            if item.main
-            else contextlib.nullcontext()
-        )
+        lock = file_lock(item.main, lock_dir, wait=False) if item.main else contextlib.nullcontext()
         try:
             with lock:
                 _remove_one(db, item, roots, operator, result)

@@ -109,7 +109,7 @@ def _purge(
     result: PruneResult,
     **extra: Any,
 ) -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "kind": "wirefix-backup" if c.kind == "backup" else "quarantine",
             "src": c.location,

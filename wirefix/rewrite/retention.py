@@ -160,9 +160,7 @@ def from_rows(rows: list[Any], pending: list[dict[str, Any]], policy: Policy,
         _backup(sha, location, needs.get(sha, []), refs.get(sha), killed, policy, busy)
         for sha, location in _on_disk(policy.backups)
     ]
-    copies += [
-        c for group in quarantined.values() for c in group if os.path.isfile(c.location)
-    ]
+    copies += [c for group in quarantined.values() for c in group if os.path.isfile(c.location)]
     for copy in copies:
         hold = holds_mod.covers(held, copy.notices)
         if hold is not None:

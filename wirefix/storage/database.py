@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import create_engine, delete, event, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 from wirefix.model import Notice, canonical_json
 from wirefix.storage.files import FileIndex, FileState, norm_name
@@ -209,7 +212,7 @@ class Database(FileIndex):
                 .where(AuditHeadRow.id == 1)
                 .values(seq=AuditHeadRow.seq + len(entries))
             )
-            if locked.rowcount != 1:
+            if cast("CursorResult[Any]", locked).rowcount != 1:
                 raise DatabaseError("the audit chain head is missing: run `wirefix db upgrade`")
             head = s.get(AuditHeadRow, 1, populate_existing=True)
             assert head is not None
@@ -239,7 +242,8 @@ class Database(FileIndex):
             settled = [journal_id for _, journal_id in entries if journal_id is not None]
             if settled:
                 gone = s.execute(delete(JournalRow).where(JournalRow.id.in_(settled)))
-                if gone.rowcount != len(settled):  # another process logged one: roll back
+                # Another process logged one of them: roll back.
+                if cast("CursorResult[Any]", gone).rowcount != len(settled):
                     raise JournalClaimed(f"journal intents {settled} were already logged")
             head.entry_hash = prev
             return out
