@@ -42,7 +42,7 @@ def remove(
 ) -> CleanResult:
     """Remove each leftover that still is one; one audit entry per file removed."""
     result = CleanResult()
-    named = {name: str(path) for name, path in roots.items()}
+    named = {name: str(path.resolve()) for name, path in roots.items()}  # as `find` walked them
     for item in found:
         refused = outside_roots(item.path, named)
         if refused:
