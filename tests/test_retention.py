@@ -138,7 +138,7 @@ def test_a_legal_hold_keeps_backups_until_released(cli, store: Path) -> None:
 
     released = cli.json("hold", "--release", notice)
     assert released["released"] is True
-    assert cli("hold", "--release", notice, check=1).stderr.count("not on hold") == 1
+    assert cli("hold", "--release", notice, check=1).stderr.count("is in force") == 1
     assert {c.sha256 for c in prune(cli, 30, later).purged} == set(before.values())
     log = entries(cli)
     assert [e["action"] for e in log if e["action"] in ("hold", "release")] == ["hold", "release"]

@@ -74,7 +74,11 @@ def prune_cmd(
 
     settings = loaded_settings(config, db_url=db, operator=operator)
     if leftovers and not settings.roots.value:
-        raise Failure("--leftovers needs [store.roots] (see docs/operations.md)", EXIT_USAGE)
+        raise Failure(
+            "--leftovers needs the store roots: `store.roots` in the configuration file or "
+            "WIREFIX_STORE_ROOTS (docs/operations.md)",
+            EXIT_USAGE,
+        )
     database = host_database(settings.db_url.value, settings)
     backup_root = settings.backup_dir.value
     policy = Policy(settings.backup_retention_days.value, backup_root)

@@ -86,7 +86,7 @@ def set_hold(
     held = current(db)
     what = "every notice" if notice is None else f"notice {notice}"
     if release and notice not in held:
-        raise HoldError(f"{what} is not on hold: `wirefix hold --list` shows the holds")
+        raise HoldError(f"no hold on {what} is in force: `wirefix hold --list` shows the holds")
     if not release and notice in held:
         return None, held[notice]
     body = {
