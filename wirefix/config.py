@@ -55,6 +55,7 @@ SCHEMA: dict[str, Any] = {
     "db": str,
     "operator": str,
     "backup_dir": str,
+    "backup_retention_days": int,
     "quarantine_dir": str,
     "http": {"connect_timeout", "read_timeout", "retries", "backoff", "deadline"},
     "feeds": [{"url", "auth_header", "auth_header_env"}],

@@ -26,9 +26,12 @@ from wirefix.online.config import OnlineConfig
 from wirefix.online.config import parse as parse_online
 from wirefix.recipients.config import RecipientsConfig
 from wirefix.recipients.config import from_data as parse_recipients
+from wirefix.rewrite.retention import RETENTION_DAYS
+from wirefix.rewrite.retention import Policy as RetentionPolicy
 from wirefix.settings_values import (
     as_bool,
     as_count,
+    as_days,
     as_paths,
     as_roots,
     as_share,
@@ -45,6 +48,7 @@ ENV = {
     "db_url": "WIREFIX_DB_URL",
     "operator": "WIREFIX_OPERATOR",
     "backup_dir": "WIREFIX_BACKUP_DIR",
+    "backup_retention_days": "WIREFIX_BACKUP_RETENTION_DAYS",
     "quarantine_dir": "WIREFIX_QUARANTINE_DIR",
     "roots": "WIREFIX_STORE_ROOTS",
     "inboxes": "WIREFIX_INBOX",
@@ -80,6 +84,7 @@ class Settings:
     db_url: Value[str]
     operator: Value[str]
     backup_dir: Value[Path]
+    backup_retention_days: Value[int]  # days a backup or quarantined copy outlives its last use
     quarantine_dir: Value[Path]
     roots: Value[dict[str, Path]]  # store roots as this host mounts them
     inboxes: Value[list[Path]]
@@ -101,6 +106,11 @@ class Settings:
             review_threshold=self.review_threshold.value,
             weights=dict(self.match_weights.value),
         )
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The backups' retention policy (`wirefix backups prune`, the end of every `run`)."""
+        return RetentionPolicy(self.backup_retention_days.value, self.backup_dir.value)
 
     @property
     def gone_guard(self) -> GoneGuard:
@@ -163,6 +173,9 @@ def load(
             db_url=pick("db_url", data.get("db"), default_db_url(home), str),
             operator=pick("operator", data.get("operator"), default_operator(), str),
             backup_dir=pick("backup_dir", data.get("backup_dir"), home / "backups", Path),
+            backup_retention_days=pick(
+                "backup_retention_days", data.get("backup_retention_days"), RETENTION_DAYS, as_days
+            ),
             quarantine_dir=pick(
                 "quarantine_dir", data.get("quarantine_dir"), home / "quarantine", Path
             ),

@@ -102,6 +102,12 @@ def as_count(value: object) -> int:
     return count
 
 
+def as_days(value: object) -> int:
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise ValueError(f"backup_retention_days is a number of days (0 or more), not {value!r}")
+    return int(str(value).strip())
+
+
 def as_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value

@@ -82,7 +82,12 @@ def report(
     with open_db(settings) as database:
         checked = fmt in ("json", "html")  # the chain up to the head, as the record says
         data = report_mod.build(
-            database, flt, settings.match, check_chain=checked, policy=settings.recipients.policy
+            database,
+            flt,
+            settings.match,
+            check_chain=checked,
+            policy=settings.recipients.policy,
+            retention=settings.retention,
         )
     if fmt == "table":
         if output:

@@ -222,6 +222,8 @@ def undo(
         print_json(shapes.undo_json(done))
     else:
         console.print(f"entry {done.undone} undone, logged as entry {done.seq}: {done.path}")
+        for line in done.notes:
+            note(line)
         note(
             "the file is held: nothing changes it again for this notice until an editor "
             "approves it (wirefix review --approve NOTICE:FILE)"

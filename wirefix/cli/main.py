@@ -14,7 +14,18 @@ from typing import Annotated
 import typer
 
 from wirefix import __version__
-from wirefix.cli import admin, audit, change, decide, jobs, notices, recipients, runs, store
+from wirefix.cli import (
+    admin,
+    audit,
+    backups,
+    change,
+    decide,
+    jobs,
+    notices,
+    recipients,
+    runs,
+    store,
+)
 from wirefix.cli.failures import Group, exit_code
 from wirefix.cli.output import console, error
 from wirefix.errors import ExitCode, WirefixError
@@ -64,12 +75,14 @@ for name, command in (
     ("notify", recipients.notify_cmd),
     ("ack", recipients.ack_cmd),
     ("serve", recipients.serve_cmd),
+    ("hold", backups.hold_cmd),
 ):
     app.command(name)(command)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(recipients.deliveries_app, name="deliveries")
+app.add_typer(backups.backups_app, name="backups")
 
 
 def main() -> None:

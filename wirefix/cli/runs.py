@@ -106,7 +106,11 @@ def run(
         )
         print_open_cases(data["open_cases"])
     for message in (
-        summary.source_errors + summary.scan_errors + summary.files_failed + summary.notify_errors
+        summary.source_errors
+        + summary.scan_errors
+        + summary.files_failed
+        + summary.notify_errors
+        + summary.purge_errors
     ):
         error(message)
     raise typer.Exit(summary.exit_code)
@@ -189,7 +193,12 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
     settings = loaded_settings(config, db_url=db)
     database = settings_database(settings)
     try:
-        data = build_report(database, config=settings.match, policy=settings.recipients.policy)
+        data = build_report(
+            database,
+            config=settings.match,
+            policy=settings.recipients.policy,
+            retention=settings.retention,
+        )
         runs = last_runs(database, 1)
         failure = last_error(database)
         counts = database.file_counts()
@@ -219,6 +228,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "last_error": _run_dict(failure),
         "queue": queue,
         "recipients": recipients,
+        "backups": data["backups"],  # kept, held, expired, purged; the holds in force
     }
     if as_json:
         print_json(out)
@@ -231,6 +241,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
             "pending review",
             "open cases",
             "acks overdue",
+            "backups held/expired/purged",
             "indexed files",
             "last run",
             "last error",
@@ -242,6 +253,7 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
                 out["files_pending_review"],
                 len(out["open_cases"]),
                 recipients["acks_overdue"],
+                "{held}/{expired}/{purged}".format(**out["backups"]),
                 out["files_indexed"],
                 _run_line(last),
                 f"{failure.finished_at:%Y-%m-%d %H:%M} {failure.error}" if failure else "none",

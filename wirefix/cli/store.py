@@ -108,6 +108,11 @@ def scan(
         more = summary.failed - len(summary.failures)
         if more > 0:
             note(f"and {more} more; each reason is kept in the index (files.state = failed)")
+    if summary.leftovers and not as_json:
+        note(
+            f"{len(summary.leftovers)} leftover(s) under the store roots (ExifTool _original "
+            "files, stray temporaries): `wirefix backups prune --leftovers` removes them"
+        )
     for message in refused + summary.new_failure_lines():
         error(message)
     if refused or summary.new_failed:

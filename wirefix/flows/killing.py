@@ -10,7 +10,7 @@ from wirefix.audit import chain as audit
 from wirefix.config import data_dir
 from wirefix.flows.outcomes import ApplyOptions, FileOutcome
 from wirefix.model import Candidate, EditPlan, RewriteResult
-from wirefix.rewrite import journal, kill
+from wirefix.rewrite import holds, journal, kill, purge
 from wirefix.rewrite.backups import BackupStore
 from wirefix.storage import Database
 
@@ -31,6 +31,10 @@ def _kill_one(
             return FileOutcome(candidate, "already-correct", plan, message="already killed")
         return FileOutcome(candidate, "failed", plan, message=f"{path}: not found")
     copies = [json.loads(r.payload).get("backup") for r in history if r.outcome == "ok"]
+    hold = holds.covers(holds.current(db), {ctx.notice_id, *(r.notice_id for r in history)})
+    if hold is not None:  # a legal hold keeps wirefix's copies, even of a purged photo
+        plan.notes.append(f"legal hold (entry {hold.entry}): wirefix's backups are kept")
+        copies = []
     qdir = opts.quarantine or data_dir() / "quarantine"  # commands pass the configured one
     root, rel = candidate.file.root, candidate.file.rel_path
     steps = kill.plan_steps(
@@ -78,4 +82,7 @@ def _kill_one(
         return FileOutcome(candidate, "failed", plan, result, seq, result.error)
     journal.crash_point("moved")
     seq = audit.append(db, body, jid)
+    # The kill rule: the killed photo's backups go at once, now that it is out of the store.
+    purged = purge.after_kill(db, backups.root, seq, dict(body, seq=seq))
+    plan.notes += [f"backups purged: entry {n}" for n in purged.entries] + purged.errors
     return FileOutcome(candidate, "changed", plan, result, seq)

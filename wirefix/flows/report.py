@@ -18,6 +18,7 @@ from typing import Any
 from wirefix import __version__, shapes
 from wirefix.agencies import same_agency
 from wirefix.audit import chain as audit
+from wirefix.config import data_dir
 from wirefix.decide import cases
 from wirefix.decide.match import MatchConfig
 from wirefix.flows import report_entries as entries
@@ -26,6 +27,9 @@ from wirefix.model import Candidate, Notice
 from wirefix.online import report as online_report
 from wirefix.recipients import status as recipients_status
 from wirefix.recipients.config import Policy
+from wirefix.rewrite.retention import RETENTION_DAYS
+from wirefix.rewrite.retention import Policy as RetentionPolicy
+from wirefix.rewrite.retention import summary as backups_summary
 from wirefix.storage import Database
 from wirefix.storage.runs import review_decisions
 
@@ -70,10 +74,12 @@ def build(
     config: MatchConfig | None = None,
     check_chain: bool = False,
     policy: Policy | None = None,
+    retention: RetentionPolicy | None = None,
 ) -> dict[str, Any]:
     """Per notice: arrival, decisions, remediations with their changes, operators, timing, the
     look-alikes left alone, and the open case if it is one (`wirefix.decide.cases`; `config`:
-    the matcher's thresholds; `policy`: the recipients' reminders, as configured).
+    the matcher's thresholds; `policy`: the recipients' reminders, as configured; `retention`:
+    the backups' policy, which `backups` counts wirefix's own copies under).
 
     The report covers the audit log up to the head read first: entries appended meanwhile are
     in neither its sections nor its head. `check_chain` also verifies the chain up to that
@@ -119,6 +125,9 @@ def build(
         "filter": flt.describe(),
         "audit_head": head,
         "totals": _totals(notices),
+        "backups": backups_summary(
+            db, retention or RetentionPolicy(RETENTION_DAYS, data_dir() / "backups")
+        ),
         "notices": notices,
     }
 

@@ -26,7 +26,15 @@ TOP_REASONS = 3
 
 def is_file_entry(action: str) -> bool:
     """Entries about store files; online copies and third parties have sections of their own."""
-    return not action.startswith("online-") and action not in RECIPIENT_ACTIONS
+    return (
+        not action.startswith("online-")
+        and action not in RECIPIENT_ACTIONS
+        and action not in KEEPING  # holds and purges: the `backups` section
+    )
+
+
+#: wirefix's own copies kept and let go (wirefix.rewrite.retention): not file entries.
+KEEPING = ("hold", "release", "purge", "clean")
 
 
 def file_entries(rows: list[Any]) -> list[dict[str, Any]]:

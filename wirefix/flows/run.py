@@ -32,7 +32,9 @@ from wirefix.index.scan import scan
 from wirefix.ingest.sources import expand
 from wirefix.online.config import OnlineConfig
 from wirefix.recipients.config import RecipientsConfig
+from wirefix.rewrite import purge
 from wirefix.rewrite.backups import BackupStore
+from wirefix.rewrite.retention import RETENTION_DAYS, Policy
 from wirefix.settings import Settings
 from wirefix.storage import Database
 from wirefix.storage.runs import finish_run, review_decisions, start_run
@@ -57,6 +59,7 @@ class RunSettings:
     gone_guard: GoneGuard = field(default_factory=GoneGuard)
     online: OnlineConfig = field(default_factory=OnlineConfig)  # [[sites]]; empty: no online step
     recipients: RecipientsConfig | None = None  # third parties to tell after apply (issue 17)
+    backup_retention_days: int = RETENTION_DAYS  # expired backups are purged after each run
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunSettings:
@@ -72,6 +75,7 @@ class RunSettings:
             gone_guard=settings.gone_guard,
             online=settings.online,
             recipients=settings.recipients,
+            backup_retention_days=settings.backup_retention_days.value,
         )
 
 
@@ -96,6 +100,8 @@ class RunSummary:
     recipients: dict[str, Any] = field(default_factory=dict)
     notify_errors: list[str] = field(default_factory=list)
     acks_overdue: int = 0
+    backups_purged: int = 0  # backups and quarantined copies the retention policy purged
+    purge_errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the logs
 
     def timed(self, stage: str, started: float) -> None:
@@ -109,6 +115,7 @@ class RunSummary:
             or self.files_failed
             or self.online_open
             or self.notify_errors
+            or self.purge_errors
         ):
             return ExitCode.ERROR
         if self.review_pending or self.notices_attention or self.open_cases or self.acks_overdue:
@@ -140,6 +147,8 @@ class RunSummary:
             "recipients": self.recipients,
             "notify_errors": self.notify_errors,
             "acks_overdue": self.acks_overdue,
+            "backups_purged": self.backups_purged,
+            "purge_errors": self.purge_errors,
             "timings": self.timings,
         }
 
@@ -167,10 +176,13 @@ def run_once(db: Database, settings: RunSettings, exiftool: ExifTool) -> RunSumm
             handle_notice(db, notice_id, settings, exiftool, summary)
         if settings.recipients and settings.recipients.recipients:
             notify_recipients(db, settings, summary)
+        prune_backups(db, settings, summary)
     except Exception as exc:
         finish_run(db, run_id, "error", summary.to_dict(), f"{type(exc).__name__}: {exc}")
         raise
-    problems = summary.source_errors + summary.scan_errors + summary.files_failed
+    problems = (
+        summary.source_errors + summary.scan_errors + summary.files_failed + summary.purge_errors
+    )
     error = "; ".join(problems + summary.online_open + summary.notify_errors) or None
     finish_run(db, run_id, summary.outcome, summary.to_dict(), error)
     return summary
@@ -237,6 +249,17 @@ def online_step(
     summary.timed("online", started)
     summary.online_done += sum(o.status == "done" for o in outcomes)
     summary.online_open += online_runner.summary(outcomes)["open"]
+
+
+def prune_backups(db: Database, settings: RunSettings, summary: RunSummary) -> None:
+    """The retention policy, once per run: expired backups and quarantined copies purged, each
+    purge an audit entry (`wirefix.rewrite.purge`); held ones kept."""
+    started = time.monotonic()
+    policy = Policy(settings.backup_retention_days, settings.backup_dir or data_dir() / "backups")
+    result = purge.prune(db, policy, settings.operator)
+    summary.backups_purged += len(result.purged)
+    summary.purge_errors += result.errors
+    summary.timed("prune", started)
 
 
 def notify_recipients(db: Database, settings: RunSettings, summary: RunSummary) -> None:

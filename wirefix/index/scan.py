@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wirefix.index.leftovers import judge_all
 from wirefix.index.refusals import GoneGuard, Refusal, ScanRefused
 from wirefix.index.summary import READ_BATCH, Progress, ScanSummary, _RootWatch
 from wirefix.index.walk import _bad_name, _transient, _utf8_name, in_shard, walk
@@ -109,13 +110,14 @@ def _scan_root(
 ) -> _Tally | None:
     db.ensure_root(name, str(folder), move=False)
     unreadable: list[str] = []
+    leftovers: list[str] = []
     visited: set[str] = set()
     watch = _RootWatch(folder)
     writer = _Writer(db, name, summary, progress, watch)
     tally = _Tally()
     batch: list[tuple[str, list[tuple[str, Any]]]] = []
     size = 0
-    for rel_dir, files in walk(folder, unreadable):
+    for rel_dir, files in walk(folder, unreadable, leftovers):
         if watch.replaced():
             break
         visited.add(rel_dir)
@@ -129,6 +131,7 @@ def _scan_root(
     for rows in pool.drain():
         writer.add(rows)
     writer.flush()
+    summary.leftovers += judge_all(name, folder, leftovers)  # reported; `backups prune` removes
     if watch.replaced():
         # What was walked after the swap is another folder's: no file is marked gone, and the
         # reads that failed because of it were not recorded (`_Writer.add`).

@@ -7,10 +7,13 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirefix.index.refusals import Refusal
 from wirefix.index.walk import _shown
+
+if TYPE_CHECKING:
+    from wirefix.index.leftovers import Leftover
 
 READ_BATCH = 100  # files per worker task
 
@@ -40,6 +43,8 @@ class ScanSummary:
     new_failures: list[tuple[str, str]] = field(default_factory=list)
     #: Roots whose files were left as they were instead of being marked gone.
     refused: list[Refusal] = field(default_factory=list)
+    #: ExifTool `_original` files and stray temporaries under the roots (`index.leftovers`).
+    leftovers: list[Leftover] = field(default_factory=list)
 
     def new_failure_lines(self, limit: int = 5) -> list[str]:
         """One line per new failure, the first `limit` of them, then how many more."""
@@ -52,12 +57,14 @@ class ScanSummary:
         return lines
 
     def to_dict(self) -> dict[str, Any]:
-        """The counts; `refused` only when a root was refused, so a normal scan's JSON is as
-        it always was."""
+        """The counts; `refused` only when a root was refused and `leftovers` only when some
+        were found, so a normal scan's JSON is as it always was."""
         data: dict[str, Any] = asdict(self)
-        del data["failures"], data["refused"], data["new_failures"]
+        del data["failures"], data["refused"], data["new_failures"], data["leftovers"]
         if self.refused:
             data["refused"] = [r.to_dict() for r in self.refused]
+        if self.leftovers:
+            data["leftovers"] = [x.to_dict() for x in self.leftovers]
         return data
 
 

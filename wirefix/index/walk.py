@@ -26,6 +26,12 @@ IMAGE_SUFFIXES = {
 }
 
 
+def maybe_leftover(name: str) -> bool:
+    """Could this name be a leftover (`index.leftovers`)? The walk's cheap test on names that
+    are neither images nor folders."""
+    return name.startswith(".wirefix-") or name.endswith(("_original", "_exiftool_tmp"))
+
+
 def _shown(rel: str) -> str:
     """A path on one line: control characters (a newline in a file name) escaped."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in rel)
@@ -55,12 +61,15 @@ def in_shard(rel_path: str, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(rel_path.encode("utf-8", "surrogateescape")) % shard[1] == shard[0] - 1
 
 
-def walk(root: Path, unreadable: list[str]) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+def walk(
+    root: Path, unreadable: list[str], leftovers: list[str] | None = None
+) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
     """(folder relative to root, [(rel_path, stat)]) for every folder, depth first.
 
     ExifTool's temporary files (`*_exiftool_tmp`, `*_original`) have no image suffix and ours
-    start with `.wirefix-`: both are skipped, being half-written. A folder that cannot be
-    listed is reported in `unreadable` (its files are then not marked gone).
+    start with `.wirefix-`: both are skipped, being half-written; with `leftovers`, their
+    paths are collected there for `index.leftovers` to judge. A folder that cannot be listed is
+    reported in `unreadable` (its files are then not marked gone).
     """
     stack = [""]
     base = str(root)
@@ -85,8 +94,12 @@ def walk(root: Path, unreadable: list[str]) -> Iterator[tuple[str, list[tuple[st
                 ):
                     if not name.startswith(".wirefix-"):  # our half-written temporary files
                         files.append((prefix + name, entry.stat(follow_symlinks=False)))
+                    elif leftovers is not None:
+                        leftovers.append(prefix + name)
                 elif entry.is_dir(follow_symlinks=False):
                     subdirs.append(prefix + name)
+                elif leftovers is not None and maybe_leftover(name):
+                    leftovers.append(prefix + name)
             except OSError:
                 continue  # vanished while we looked
         yield rel_dir, files

@@ -45,7 +45,7 @@ def reconcile(db: Database) -> list[str]:
                     )
                     seq = audit.append(db, failed, jid)
                     done.append(f"{path}: unexpected content after interruption; entry {seq}")
-            elif action in ("kill", "restore"):
+            elif action in ("kill", "restore", "purge", "clean"):  # idempotent steps
                 kill.carry_out(body["steps"], reverse=action == "restore")
                 seq = audit.append(db, _noted(body, note), jid)
                 done.append(f"{path}: interrupted {action} finished; logged as entry {seq}")

@@ -31,16 +31,17 @@ def outside_roots(path: str, roots: dict[str, str]) -> str | None:
 
 
 @contextmanager
-def file_lock(path: str, lock_dir: Path) -> Iterator[None]:
+def file_lock(path: str, lock_dir: Path, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive lock on `path` from the read that plans a change to its audit entry,
     so two runs on one host never both rewrite a file from the same old reading (SPEC §9's
     per-file lock). The lock file is keyed by the real path, not the inode, which a rewrite
-    replaces. flock over NFS is unreliable: shared stores need the queue's job lock too."""
+    replaces. flock over NFS is unreliable: shared stores need the queue's job lock too. With
+    `wait` false, a lock held elsewhere raises `BlockingIOError` at once (a live run's file)."""
     lock_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(os.path.realpath(path).encode("utf-8")).hexdigest()[:32]
     fd = os.open(lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -3,7 +3,8 @@
 A rewrite is undone by restoring the original bytes from the backup store, written beside and
 renamed over the file like any rewrite; a quarantine kill by moving the files back. Undo refuses
 when the file changed since the entry (a later correction would be lost), when the entry was
-already undone, and for purges (the bytes are gone by design).
+already undone, and for purges (the bytes are gone by design): a `--purge` kill, or a backup or
+quarantined copy purged by the retention policy or a kill, naming the purge's audit entry.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from wirefix import __version__
 from wirefix.audit import chain as audit
 from wirefix.errors import WirefixError
 from wirefix.jpeg.imagedata import image_data_hash, sha256_file
-from wirefix.rewrite import journal, kill, recover
+from wirefix.rewrite import journal, kill, recover, retention
 from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.durable import fsync_dir, fsync_file, temporary_for
 from wirefix.rewrite.safety import file_lock, outside_roots
@@ -36,6 +37,7 @@ class UndoResult:
     undone: int
     path: str
     action: str
+    notes: list[str] = field(default_factory=list)  # what can no longer be undone, and why
 
 
 def undo(
@@ -141,6 +143,12 @@ def _undo_rewrite(
         )
     original = backups.path_for(body["sha256_before"])
     if not original.is_file() or sha256_file(original) != body["sha256_before"]:
+        purged = retention.purge_entry_for(db, sha256=body["sha256_before"])
+        if purged is not None and not original.is_file():
+            raise UndoError(
+                f"{path}: entry {seq} cannot be undone: its backup was purged by audit entry "
+                f"{purged[0]} ({purged[1]}, {purged[2]}); only its sha256 is kept"
+            )
         raise UndoError(f"{path}: the original bytes are not in the backup store at {original}")
     st = os.stat(path)
     tmp = temporary_for(path)
@@ -183,6 +191,14 @@ def _undo_kill(db: Database, seq: int, body: dict[str, Any], base: dict[str, Any
     for step in steps:
         if step["dst"] and os.path.exists(step["src"]):
             raise UndoError(f"{step['src']}: a file is there again; move it away first")
+        purged = None if os.path.exists(step["dst"] or "") else (
+            retention.purge_entry_for(db, location=step["dst"])
+        )  # fmt: skip
+        if purged is not None:
+            raise UndoError(
+                f"entry {seq} cannot be undone: its quarantined copy {step['dst']} was purged "
+                f"by audit entry {purged[0]} ({purged[1]}, {purged[2]}); only hashes kept"
+            )
     entry = dict(
         base,
         action="restore",
@@ -202,4 +218,10 @@ def _undo_kill(db: Database, seq: int, body: dict[str, Any], base: dict[str, Any
         db.journal_drop(jid)
         raise UndoError(f"{body['path']}: could not restore from quarantine: {exc}") from exc
     new_seq = audit.append(db, entry, jid)
-    return UndoResult(new_seq, seq, body["path"], "restore")
+    notes = [
+        f"the backups of {body['path']} were purged by audit entry {row.seq} when it was "
+        "killed: its earlier rewrites cannot be undone"
+        for row in db.audit_entries_of(("purge",))
+        if json.loads(row.payload).get("kill_entry") == seq
+    ]
+    return UndoResult(new_seq, seq, body["path"], "restore", notes)

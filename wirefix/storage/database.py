@@ -294,6 +294,12 @@ class Database(FileIndex):
                 query = query.where(AuditRow.notice_id == notice_id)
             return list(s.scalars(query).all())
 
+    def audit_entries_of(self, actions: tuple[str, ...]) -> list[AuditRow]:
+        """The entries of these actions, in chain order (holds, purges: a few among many)."""
+        with self.session() as s:
+            query = select(AuditRow).where(AuditRow.action.in_(actions)).order_by(AuditRow.seq)
+            return list(s.scalars(query).all())
+
     def audit_head(self) -> tuple[int, str]:
         with self.session() as s:
             head = s.get(AuditHeadRow, 1)
