@@ -22,13 +22,15 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 COMMANDS = {
     "parse", "ingest", "scan", "match", "apply", "report", "undo", "worker", "queue", "run",
-    "watch", "review", "status", "notify", "ack", "serve", "db", "audit", "config", "deliveries",
+    "watch", "review", "status", "notify", "ack", "serve", "hold", "db", "audit", "config",
+    "deliveries", "backups",
 }  # fmt: skip
 SUBCOMMANDS = {
     "db": {"upgrade"},
     "audit": {"export", "verify"},
     "config": {"show"},
     "deliveries": {"import"},
+    "backups": {"prune"},
 }
 HEAVY = ("sqlalchemy", "alembic", "exiftool", "requests", "procrastinate", "selectolax",
          "py3langid", "dateparser", "wirefix.storage", "wirefix.exiftool", "wirefix.flows.pipeline",
