@@ -178,21 +178,42 @@ def _size_consoles(env: dict[str, str]) -> None:
     columns = env.get("COLUMNS", "")
     if not columns.isdigit():
         return
-    for name, module in list(sys.modules.items()):
-        if name.startswith("wirefix.") and module is not None:
-            for value in list(vars(module).values()):
-                if isinstance(value, Console):
-                    value.width = int(columns)
+    for module in _wirefix_modules():
+        for value in list(vars(module).values()):
+            if isinstance(value, Console):
+                value.width = int(columns)
+
+
+def _wirefix_modules() -> list[types.ModuleType]:
+    return [m for n, m in list(sys.modules.items()) if n.startswith("wirefix.") and m is not None]
+
+
+#: The module-level state a fresh process starts without, by the names that hold it: the
+#: crash/hook pass counts, the queue's bound host, the rewrite pool's worker state, the scan's
+#: reader ExifTool. Found in whichever module defines them, so moving a module keeps them reset.
+STATE = ("crash_point passes", "jobs host", "rewrite worker", "reader exiftool")
+
+
+def process_globals() -> dict[str, Callable[[], None]]:
+    """How to reset each piece of STATE held by an imported wirefix module."""
+    found: dict[str, Callable[[], None]] = {}
+    for module in _wirefix_modules():
+        ns = vars(module)
+
+        def own(name: str, ns: dict = ns, module: types.ModuleType = module) -> bool:
+            return getattr(ns.get(name), "__module__", None) == module.__name__
+
+        if own("crash_point") and isinstance(ns.get("_passes"), dict):
+            found["crash_point passes"] = ns["_passes"].clear
+        if own("bind_host") and "_host" in ns:
+            found["jobs host"] = lambda bind=ns["bind_host"]: bind(None)
+        if own("_worker_start") and isinstance(ns.get("_worker"), dict):
+            found["rewrite worker"] = ns["_worker"].clear
+        if own("close_worker_exiftool"):
+            found["reader exiftool"] = ns["close_worker_exiftool"]
+    return found
 
 
 def _reset_wirefix_globals() -> None:
-    """The module-level state a fresh process starts without: crash/hook pass counts, the jobs
-    host, the rewrite pool's worker state and the scan's reader ExifTool."""
-    from wirefix.flows import jobs, pipeline
-    from wirefix.index import readers
-    from wirefix.rewrite import journal
-
-    journal._passes.clear()
-    jobs.bind_host(None)
-    pipeline._worker.clear()
-    readers.close_worker_exiftool()
+    for reset in process_globals().values():
+        reset()
