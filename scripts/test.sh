@@ -21,4 +21,6 @@ for d in wirefix tests migrations samples bench; do [ -d "$d" ] && lint+=("$d");
 .venv/bin/lint-imports --no-cache
 # The types (pyproject.toml [tool.mypy]).
 .venv/bin/mypy wirefix
-.venv/bin/python -m pytest -q "$@"
+# Two workers (the machine has two cores); each test file stays on one worker and the WordPress
+# tests share one (tests/conftest.py, pytest_xdist_make_scheduler). `-n 0` runs in one process.
+.venv/bin/python -m pytest -q -n 2 --dist loadfile "$@"

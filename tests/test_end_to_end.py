@@ -11,9 +11,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES, exiftool_tags
 
 from wirefix.jpeg.imagedata import image_data_hash
+
+# The smoke runs of the real command: each `wirefix` here is its own process (entry point, exit
+# codes, a stdin that is no terminal), as the in-process runs of the other tests are not.
+pytestmark = pytest.mark.real_process
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
 RENDITION = "web/2017-02-20/daraa-car-bomb-w240.jpg"

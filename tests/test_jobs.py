@@ -13,12 +13,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, SAMPLES, Cli, _pg_admin
+from conftest import SAMPLES, Cli, pg_database
 from storegen import news_photo
 
 from wirefix.flows import jobs, queue
@@ -36,15 +35,9 @@ OTHERS = [
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("WIREFIX_TEST_PG_URL is not set")
-    name = f"wirefix_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A copy of the session's migrated database (skipped without WIREFIX_TEST_PG_URL)."""
+    yield from pg_database(pg_template)
 
 
 def make_store(root: Path, affected: int, unrelated: int) -> set[str]:

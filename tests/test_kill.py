@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES
 
 DARAA = "afp/2017/02/20/SYRIA-CONFLICT-000_NG3LP.jpg"
@@ -118,6 +119,9 @@ def test_purge_deletes_every_copy_and_keeps_only_hashes(cli, store: Path, tmp_pa
     assert cli.json("audit", "verify")["ok"] is True
 
 
+# Real processes: the next run finishes the half kill only once the run that journaled it is
+# gone, which it tells by pid (`journal.alive`); in-process every run has the same pid.
+@pytest.mark.real_process
 def test_a_kill_that_fails_half_way_says_what_was_taken_out(
     cli, store: Path, tmp_path: Path
 ) -> None:

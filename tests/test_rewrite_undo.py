@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import SAMPLES
@@ -68,6 +69,7 @@ def test_undo_restores_original_bytes_and_is_logged(cli, store: Path) -> None:
     assert sha(store / DARAA) != original[DARAA]
 
 
+@pytest.mark.empty_database  # the migrations themselves, from nothing
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
     db = Database(db_url)
     db.ensure_schema()

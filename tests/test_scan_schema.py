@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import storegen
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +14,7 @@ from wirefix.storage import Database
 from wirefix.storage.schema import Base
 
 
+@pytest.mark.empty_database  # the migrations themselves, from nothing
 def test_migrations_match_the_models(db_url: str) -> None:
     db = Database(db_url)
     try:
@@ -47,6 +49,7 @@ def test_0002_upgrades_an_index_from_0001(sqlite_url: str, tmp_path: Path) -> No
     db.close()
 
 
+@pytest.mark.empty_database  # the migrations themselves, from nothing
 def test_0006_gives_stored_notices_their_distributors(db_url: str) -> None:
     import json
 
