@@ -89,11 +89,17 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return wall, cpu, out
 
 
-def run_wirefix(work: Path, template: bytes, n: int, workers: int) -> dict:
+def run_wirefix(
+    work: Path, template: bytes, n: int, workers: int, code: Path | None = None
+) -> dict:
+    """`wirefix apply` of this checkout, or (`code`) of another source tree, e.g. the commit
+    before a change exported with `git archive`, run with this venv's packages."""
     store = work / "wirefix-store"
     copies(template, store, n)
+    wirefix = [sys.executable, "-m", "wirefix"] if code else [str(WIREFIX)]
     env = dict(
         os.environ,
+        **({"PYTHONPATH": str(code)} if code else {}),
         WIREFIX_HOME=str(work / "home"),
         WIREFIX_DB_URL=f"sqlite:///{work / 'bench.db'}",
         WIREFIX_BACKUP_DIR=str(work / "backups"),
@@ -101,12 +107,12 @@ def run_wirefix(work: Path, template: bytes, n: int, workers: int) -> dict:
         WIREFIX_OPERATOR="bench@localhost",
     )
     for cmd in (["ingest", str(NOTICE_FILE)], ["scan", str(store)]):
-        subprocess.run([str(WIREFIX), *cmd], env=env, check=True, stdout=subprocess.DEVNULL)
-    apply = [str(WIREFIX), "apply", "1", "--yes", "--json", "--workers", str(workers)]
+        subprocess.run([*wirefix, *cmd], env=env, check=True, stdout=subprocess.DEVNULL)
+    apply = [*wirefix, "apply", "1", "--yes", "--json", "--workers", str(workers)]
     wall, cpu, out = timed(apply, env)
     statuses = [f["status"] for f in json.loads(out)["files"]]
     assert statuses.count("changed") == n, {s: statuses.count(s) for s in set(statuses)}
-    audit = subprocess.run([str(WIREFIX), "audit", "verify"], env=env, capture_output=True)
+    audit = subprocess.run([*wirefix, "audit", "verify"], env=env, capture_output=True)
     assert audit.returncode == 0 and f"{n} entries".encode() in audit.stdout, audit.stdout
     return {"wall": wall, "cpu": cpu}
 
@@ -152,7 +158,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="where the temporary folder goes")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="also time this source tree (git archive)"
+    )
     opts = parser.parse_args()
+    if opts.before:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(opts.before)], check=True)
     template = photo(opts.mb)
     base = Path(tempfile.mkdtemp(prefix="wirefix-bench-apply-", dir=opts.dir))
     load = os.getloadavg()
@@ -164,10 +175,29 @@ def main() -> None:
                 ("plain", lambda w=work: run_plain(w, template, opts.files)),
                 ("wirefix", lambda w=work: run_wirefix(w, template, opts.files, opts.workers)),
             ]
+            if opts.before:
+                sides.append(
+                    (
+                        "before",
+                        lambda w=work: run_wirefix(
+                            w / "before", template, opts.files, opts.workers, opts.before
+                        ),
+                    )
+                )
             got = {name: side() for name, side in (sides if n % 2 == 0 else sides[::-1])}
             w, p = got["wirefix"], got["plain"]
+            b = got.get("before", {})
             rounds.append(
                 {
+                    **(
+                        {
+                            "before_files_per_s": round(opts.files / b["wall"], 1),
+                            "before_cpu_s": round(b["cpu"], 2),
+                            "before_ratio_wall": round(p["wall"] / b["wall"], 2),
+                        }
+                        if opts.before
+                        else {}
+                    ),
                     "wirefix_files_per_s": round(opts.files / w["wall"], 1),
                     "plain_files_per_s": round(opts.files / p["wall"], 1),
                     "ratio_wall": round(p["wall"] / w["wall"], 2),
