@@ -71,9 +71,13 @@ def jfif_end(data: bytes, keep_app: bool = False) -> int:
 
 
 def copies(template: bytes, folder: Path, n: int) -> None:
+    """`n` distinct copies (a JPEG comment with the copy's number after SOI), as a store's photos
+    are: identical copies would share one content-addressed backup."""
     folder.mkdir(parents=True)
     for i in range(n):
-        (folder / f"photo-{i:05d}.jpg").write_bytes(template)
+        text = f"wirefix bench copy {i:05d}".encode()
+        com = b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text
+        (folder / f"photo-{i:05d}.jpg").write_bytes(template[:2] + com + template[2:])
     os.sync()  # neither side pays for writing the other's copies
 
 
