@@ -13,6 +13,19 @@
 Files: 100 distinct news JPEGs (tests/storegen.py: EXIF, IPTC, XMP), copied to 100 per folder,
 or with `--mb 4.7` the Daraa photo at real size (bench_apply_real.py). They go in a temporary
 folder under `--dir` (default: the system's), removed at the end.
+
+Measured 2026-12-02 on the 2-core VM shared with other engineers (load 7-11), small files,
+`--files 10000 100000 --reference-max 10000 --repeat 2`:
+
+    cold 10k:    wirefix 5.81 CPU s (25.1 s wall)   exiftool -fast2 71.05 CPU s   12.2x per CPU s
+    rescan 10k:  wirefix 1.28 CPU s (6.1 s wall)    bare walk 0.068 CPU s         18.8x the floor
+    rescan 100k: wirefix 2.01 CPU s (6.2 s wall)    bare walk 0.369 CPU s          5.5x the floor
+    peak RSS of the cold scan: 108.4 MB at 10k, 108.2 MB at 100k                   1.0x
+
+In-process, the unchanged rescan of 3,000 files is 0.04 CPU s: a rescan's whole-process time is
+start-up (the CLI imports every command's modules, about 0.6 CPU s here; the database schema
+check no longer loads Alembic). The cold scan's CPU is the fast reader (wirefix/jpeg/read.py:
+IPTC and XMP parsing), then `tagmap.index_fields` and the SQLite inserts.
 """
 
 from __future__ import annotations
