@@ -20,6 +20,9 @@ a folder fsync per file):
     before:  8.1 files/s, 10.52 CPU s    plain exiftool 27.0 files/s, 2.44 CPU s   ratio 0.30
     after:   9.9 files/s,  9.59 CPU s                                              ratio 0.37
 
+and `--mb 15 --files 40` (one round, load 7-9): before and after both 2.5 files/s (6.59 / 6.89
+CPU s) against plain 12.9 files/s (1.09 CPU s), ratio 0.19: no gain measured at that size.
+
 Per 4.5 MB file, in-process profile (32 files, 1 worker): Python CPU 1.71 -> 1.38 s; what is
 left: the old file's image-data hash (wirefix/jpeg/imagedata.py `_end_of_scan`, a Python loop
 over every 0xFF of the entropy data, the largest item), the erroneous-text search over the
