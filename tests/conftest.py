@@ -107,7 +107,7 @@ def corpus() -> Path:
 def cli_entry() -> Callable[[], None]:
     """The `wirefix` command's entry point (pyproject's [project.scripts]), which the in-process
     `Cli` calls: the one line to repoint when the CLI's modules move."""
-    from wirefix.cli.app import main
+    from wirefix.cli.main import main
 
     return main
 

@@ -50,7 +50,18 @@ def leftovers(*folders: Path) -> list[str]:
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs; the test grows it with `grow`."""
-    mount = tmp_path / "small"
+    yield from _tmpfs(tmp_path / "small")
+
+
+@pytest.fixture
+def backup_fs(tmp_path: Path) -> Iterator[Path]:
+    """A second 2 MB tmpfs, for the backups: on the store's own filesystem a backup is a hard
+    link to the original and takes no room, so only a backup folder elsewhere (the copy
+    fallback) can fill up."""
+    yield from _tmpfs(tmp_path / "backup-fs")
+
+
+def _tmpfs(mount: Path) -> Iterator[Path]:
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small filesystem needs root")
@@ -77,8 +88,10 @@ def distinct_copy(source: Path, target: Path, n: int) -> None:
     target.write_bytes(data[:2] + com + data[2:])
 
 
-def test_a_full_disk_fails_cleanly_and_the_rerun_finishes(cli, small_fs: Path) -> None:
-    store, backups = small_fs / "store", small_fs / "backups"
+def test_a_full_disk_fails_cleanly_and_the_rerun_finishes(
+    cli, small_fs: Path, backup_fs: Path
+) -> None:
+    store, backups = small_fs / "store", backup_fs / "backups"
     shutil.copytree(SAMPLES / "store", store)
     for i in range(COPIES):
         distinct_copy(store / DARAA, store / DARAA.replace(".jpg", f"-copy{i}.jpg"), i)
@@ -88,7 +101,8 @@ def test_a_full_disk_fails_cleanly_and_the_rerun_finishes(cli, small_fs: Path) -
     cli("match", notice)
     old = snapshot(store)
     used = sum((store / rel).stat().st_size for rel in old)
-    grow(small_fs, str(used + 300_000))  # room for a few backups and new files, not 23
+    grow(small_fs, str(used + 300_000))  # room for a few new files beside the photos
+    grow(backup_fs, "300k")  # room for a few backups, not 23
     proc = cli("apply", notice, "--yes", "--json", check=1)
     done = json.loads(proc.stdout)
     failed = [f for f in done["files"] if f["status"] == "failed"]
@@ -109,6 +123,7 @@ def test_a_full_disk_fails_cleanly_and_the_rerun_finishes(cli, small_fs: Path) -
     ]
     assert {e["path"] for e in entries if e["outcome"] == "failed"} == {f["path"] for f in failed}
     grow(small_fs, "64m")
+    grow(backup_fs, "64m")
     again = cli.json("apply", notice, "--yes")
     assert {f["path"] for f in again["files"] if f["status"] == "changed"} == {
         f["path"] for f in failed

@@ -11,7 +11,30 @@ from alembic.runtime.migration import MigrationContext
 from conftest import Cli
 
 from wirefix.storage import Database
+from wirefix.storage.database import SCHEMA_HEAD
+from wirefix.storage.migrate import head_revision
 from wirefix.storage.schema import Base
+
+
+def test_the_schema_head_constant_is_alembics_head() -> None:
+    """`ensure_schema` trusts SCHEMA_HEAD without loading Alembic (issue 18)."""
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_ensure_schema_still_refuses_an_out_of_date_database(sqlite_url: str) -> None:
+    import pytest
+
+    from wirefix.storage import DatabaseError
+
+    db = Database(sqlite_url)
+    try:
+        db.upgrade("0007")
+        with pytest.raises(DatabaseError, match="schema is at 0007, this wirefix needs 0008"):
+            db.ensure_schema()
+        db.upgrade()
+        db.ensure_schema()
+    finally:
+        db.close()
 
 
 @pytest.mark.empty_database  # the migrations themselves, from nothing
@@ -73,3 +96,18 @@ def test_0006_gives_stored_notices_their_distributors(db_url: str) -> None:
     db.close()
     got = [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1]) for r in rows]
     assert got == [(1, ["Getty Images"]), (2, [])]
+
+
+def test_an_up_to_date_database_is_checked_without_loading_alembic(sqlite_url: str) -> None:
+    import subprocess
+    import sys
+
+    db = Database(sqlite_url)
+    db.upgrade()
+    db.close()
+    code = (
+        "import sys; from wirefix.storage import Database; d = Database(sys.argv[1]); "
+        "d.ensure_schema(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, sqlite_url], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -18,7 +18,7 @@ from wirefix.rewrite.backups import BackupStore
 from wirefix.rewrite.durable import fsync_all, remove_orphans, remove_orphans_of
 from wirefix.rewrite.fast import Quick, discard_quick, quick_finish, quick_stage
 from wirefix.rewrite.plan import PlanError, make_plan
-from wirefix.rewrite.safe import commit, finish, read_batch, stage
+from wirefix.rewrite.safe import commit, finish, read_batch, stage, sync_folders
 from wirefix.rewrite.safety import file_lock, outside_roots
 from wirefix.rewrite.steps import Prepared, Staged, look
 from wirefix.storage import Database
@@ -93,7 +93,11 @@ def remediate_batch(
             for path in paths:
                 locks.enter_context(file_lock(path, backups.root / ".locks"))
             remove_orphans_of([Path(p) for p in paths])
-        outcomes = _rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts, outcomes)
+        try:
+            outcomes = _rewrite_batch(db, notice, todo, exiftool, backups, ctx, opts, outcomes)
+        finally:  # a linked backup of a file left as it was is no backup (BackupStore.keep_file)
+            for _, candidate in todo:
+                backups.settle(candidate.file.path)
     return [outcomes[i] for i in range(len(candidates))]
 
 
@@ -247,10 +251,16 @@ def _commit_batch(
     entries: list[tuple[dict, int | None]] = []
     settled: list[tuple[int, Candidate, EditPlan | None, RewriteResult]] = []
     dropped: list[int] = []
-    for (i, candidate, plan, prepared), body, jid in zip(ready, bodies, journal_ids, strict=True):
+    folders: set[Path] = set()
+    results = []
+    for *_, prepared in ready:
         journal.crash_point("journaled", str(prepared.path))
-        result = commit(prepared)
+        results.append(commit(prepared, folders))
         journal.crash_point("replaced")
+    sync_folders(folders, results)  # once per folder, before any of the batch is logged
+    for (i, candidate, plan, _), body, jid, result in zip(
+        ready, bodies, journal_ids, results, strict=True
+    ):
         if result.outcome == "ok":
             entries.append((dict(body, remediated_at=utcnow().isoformat()), jid))
         else:

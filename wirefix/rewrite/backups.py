@@ -1,9 +1,14 @@
 """The content-addressed backup store: the original bytes of every file wirefix changed, fsynced
-before the change, for `undo`."""
+before the change, for `undo`.
+
+A rewrite never modifies the original's inode (the new file is written beside it and renamed
+over it), so on the same filesystem the backup is a hard link to the original: the exact bytes
+at no copy cost. Across filesystems, or for a file with other links, the bytes are copied."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import os
@@ -11,11 +16,12 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from wirefix.jpeg.imagedata import sha256_file
 from wirefix.rewrite import journal
-from wirefix.rewrite.durable import fsync_dir, write_durably
+from wirefix.rewrite.durable import fsync_dir, fsync_file, write_durably
 from wirefix.rewrite.steps import RewriteError, folder_error
 
 
@@ -27,9 +33,14 @@ class BackupStore:
     tag, pid and process start time) are cleared from a folder the first time a run writes
     into it (`sweep`)."""
 
+    #: How a backup is linked to its original; tests replace it to force the copy fallback.
+    link: Callable[[Path, Path], None] = staticmethod(os.link)
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self._swept: set[Path] = set()
+        #: file path -> its backup, for the backups `keep_file` linked and nobody released yet.
+        self.linked: dict[str, Path] = {}
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -42,10 +53,8 @@ class BackupStore:
         before that can leave a damaged backup, which the next `put_bytes` finds by its hash
         and writes again; no original has been touched by then."""
         target = self.path_for(sha256)
-        if target.exists() and target.stat().st_size == len(data) and sha256_file(target) == sha256:
-            if fsyncs is not None:  # an earlier, deferred write may not be on disk yet
-                fsyncs += [target, target.parent]
-            return target
+        if _holds(target, len(data), sha256):
+            return _kept(target, fsyncs)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.{_owner_tag()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +71,61 @@ class BackupStore:
         if fsyncs is not None:
             fsyncs += [target, target.parent]
         return target
+
+    def keep_file(
+        self,
+        path: Path,
+        data: bytes,
+        sha256: str,
+        before: os.stat_result,
+        fsyncs: list[Path] | None = None,
+    ) -> Path:
+        """Keep the original `path`, whose bytes `data` (hashed to `sha256`) were read under the
+        stat `before`: by a hard link when the backup store is on its filesystem and the file
+        has no other link, else by a copy (`put_bytes`).
+
+        The link shares the original's inode, which no rewrite modifies: once the new file is
+        renamed over `path`, the backup is the old inode's only name. Until then it is a second
+        name of the live file, so the commit must prove the file unchanged by its hash (the link
+        moved its ctime) and a rewrite that does not happen must `settle` it."""
+        target = self.path_for(sha256)
+        if _holds(target, len(data), sha256):
+            return _kept(target, fsyncs)
+        if before.st_nlink != 1:
+            return self.put_bytes(data, sha256, fsyncs)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.{_owner_tag()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.sweep(target.parent)
+            self.link(path, tmp)
+        except OSError as exc:
+            if exc.errno not in _NO_LINK:
+                raise RewriteError(folder_error("backup folder", self.root, exc)) from exc
+            return self.put_bytes(data, sha256, fsyncs)  # another filesystem: copy the bytes
+        try:
+            st = os.lstat(tmp)
+            if _same_file(st, before) and st.st_size == len(data):
+                journal.crash_point("backup-written")
+                os.replace(tmp, target)
+                if fsyncs is None:
+                    fsync_file(target)  # the original's bytes may not be on disk yet
+                    fsync_dir(target.parent)
+                else:
+                    fsyncs += [target, target.parent]
+                self.linked[str(path)] = target
+                return target
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise RewriteError(folder_error("backup folder", self.root, exc)) from exc
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # the file was replaced or rewritten since it was read: copy the bytes
+        return self.put_bytes(data, sha256, fsyncs)
+
+    def settle(self, path: str | Path) -> bool:
+        """Once the rewrite of `path` is over, either way: a linked backup still naming the
+        live file is removed (`release_link`). True if one was."""
+        return release_link(self.linked.pop(str(path), None), path)
 
     def sweep(self, folder: Path) -> list[str]:
         """Delete the backup temporaries in `folder` that no live run is writing: this host's
@@ -85,6 +149,48 @@ class BackupStore:
                         os.unlink(entry.path)
                         removed.append(entry.path)
         return removed
+
+
+def release_link(backup: str | Path | None, path: str | Path) -> bool:
+    """Remove `backup` if it is still a hard link to the live file `path`: the rewrite it was
+    kept for did not happen, and a backup that later edits of the file would change is no
+    backup (the content-addressed name would lie). True if removed."""
+    if backup is None:
+        return False
+    with contextlib.suppress(OSError):
+        if _same_inode(os.lstat(backup), os.lstat(path)):
+            os.unlink(backup)
+            return True
+    return False
+
+
+#: Why `os.link` cannot make a backup, so the bytes are copied instead: another filesystem, a
+#: filesystem without hard links, a file with too many links, or not allowed (protected_hardlinks).
+_NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
+
+
+def _holds(target: Path, size: int, sha256: str) -> bool:
+    """Whether the backup `target` is already there with these bytes."""
+    try:
+        return target.stat().st_size == size and sha256_file(target) == sha256
+    except OSError:
+        return False
+
+
+def _kept(target: Path, fsyncs: list[Path] | None) -> Path:
+    """An existing backup: an earlier, deferred write or link may not be on disk yet."""
+    if fsyncs is not None:
+        fsyncs += [target, target.parent]
+    return target
+
+
+def _same_inode(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    """Same inode, size and mtime: what a link made of the file that was read must show."""
+    return _same_inode(a, b) and (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns)
 
 
 #: `.<sha256>.<uuid>[.<host tag>-<pid>-<start>].tmp`: a backup being written.

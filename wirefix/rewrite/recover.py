@@ -12,6 +12,7 @@ from typing import Any
 from wirefix.audit import chain as audit
 from wirefix.jpeg.imagedata import sha256_file
 from wirefix.rewrite import journal, kill
+from wirefix.rewrite.backups import release_link
 from wirefix.storage.database import Database, JournalClaimed
 
 
@@ -33,6 +34,7 @@ def reconcile(db: Database) -> list[str]:
                     seq = audit.append(db, _noted(body, note), jid)
                     done.append(f"{path}: {action} had happened; logged as entry {seq}")
                 elif current == body.get("sha256_before"):
+                    release_link(body.get("backup"), path)  # still the live file: no backup
                     db.journal_drop(jid)
                     done.append(f"{path}: {action} had not happened; nothing to log")
                 else:

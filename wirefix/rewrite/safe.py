@@ -60,9 +60,9 @@ def rewrite(
 ) -> RewriteResult:
     """Apply `plan` to its file, unjournaled (tests, benchmark). Never raises for a file."""
     prepared = prepare(plan, record, exiftool, backups)
-    if isinstance(prepared, RewriteResult):
-        return prepared
-    return commit(prepared)
+    result = prepared if isinstance(prepared, RewriteResult) else commit(prepared)
+    backups.settle(plan.path)
+    return result
 
 
 def prepare(
@@ -117,7 +117,7 @@ def stage(
                 f"{path}: carries C2PA Content Credentials ({c2pa}); a rewrite would break "
                 "their signature; refused by policy (docs/safety.md)"
             )
-        result.backup = str(backups.put_bytes(data, result.sha256_before))
+        result.backup = str(backups.keep_file(path, data, result.sha256_before, before))
         values = exiftool_values(plan, record)
         _write(path, tmp, data, values, exiftool, result)
         return Staged(plan, record, path, tmp, before, values, result, racy)
@@ -234,16 +234,21 @@ def unchanged(prepared: Prepared) -> str | None:
     return None
 
 
-def commit(prepared: Prepared) -> RewriteResult:
+def commit(prepared: Prepared, folders: set[Path] | None = None) -> RewriteResult:
     """Step 4: put the verified file in place atomically, unless the old one changed meanwhile
-    (`unchanged`, right before the rename)."""
+    (`unchanged`, right before the rename). With `folders`, the file's folder is added to it
+    instead of being fsynced here: a batch fsyncs each of its folders once, after its renames
+    and before its audit entries (`sync_folders`)."""
     path, tmp, result = prepared.path, prepared.tmp, prepared.result
     try:
         refused = unchanged(prepared)
         if refused:
             raise RewriteError(refused)
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        if folders is None:
+            fsync_dir(path.parent)
+        else:
+            folders.add(path.parent)
         result.outcome = "ok"
     except (RewriteError, OSError) as exc:
         result.sha256_after = None
@@ -252,3 +257,16 @@ def commit(prepared: Prepared) -> RewriteResult:
         with contextlib.suppress(OSError):
             tmp.unlink()
     return result
+
+
+def sync_folders(folders: set[Path], results: list[RewriteResult]) -> None:
+    """fsync each folder a batch renamed files into, once; a rename whose folder cannot be
+    fsynced is not known to be durable and fails, as it would have in `commit`."""
+    for folder in sorted(folders):
+        try:
+            fsync_dir(folder)
+        except OSError as exc:
+            for result in results:
+                if result.outcome == "ok" and Path(result.path).parent == folder:
+                    result.outcome, result.sha256_after = "failed", None
+                    result.error = f"{result.path}: {exc}"
