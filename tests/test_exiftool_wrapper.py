@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,14 @@ PHOTO = SAMPLES / "store" / "afp" / "2016" / "10" / "01" / "FRANCE-FASHION-PARIS
 def test_values_that_look_like_options_are_written_literally(tmp_path: Path) -> None:
     src = tmp_path / "in.jpg"
     shutil.copy(PHOTO, src)
-    hostile = "NAME\n-execute\n-all=\n-o\n/tmp/x.jpg\n-@ /etc/passwd"
+    target = tmp_path / "pwned.jpg"  # where an injected `-o` would write: this test's own
+    hostile = f"NAME\n-execute\n-all=\n-o\n{target}\n-@ /etc/passwd"
     with ExifTool() as et:
         et.write(str(src), str(tmp_path / "out.jpg"), {"XMP-dc:Description": hostile})
     tags = exiftool_tags(tmp_path / "out.jpg")
     assert tags["XMP-dc:Description"] == hostile
     assert tags["IPTC:By-line"] == "ERIC FEFERBERG", "no other tag was touched"
-    assert not Path("/tmp/x.jpg").exists()
+    assert not target.exists()
 
 
 def test_paths_with_line_breaks_or_relative_paths_are_refused(tmp_path: Path) -> None:
@@ -61,10 +61,10 @@ def test_a_hung_call_times_out_and_the_process_is_killed(tmp_path: Path) -> None
     fake.chmod(0o755)
     et = ExifTool(timeout=1, executable=str(fake))
     assert et.version == "12.57"
-    started = time.monotonic()
+    # The fake never answers: returning at all is the timeout working (how fast is bench's
+    # business, bench/bench_bounds.py).
     with pytest.raises(ExifToolTimeout):
         et.read([str(PHOTO)])
-    assert time.monotonic() - started < 10
     assert et._proc is None, "the hung process was killed, a new one starts on the next call"
     et.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -36,9 +35,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 def run(tmp_path: Path, name: str, data: bytes) -> tuple[list[str], int]:
     bad = tmp_path / name
     bad.write_bytes(data)
-    started = time.monotonic()
-    result = parse_sources([str(bad), GOOD])
-    assert time.monotonic() - started < 30, "bad input must not make ingest slow"
+    result = parse_sources([str(bad), GOOD])  # how fast: bench/bench_bounds.py
     assert any(n.identifiers.get("afp_id") == "000_34L82NW" for n in result.notices), (
         "the good notice of the batch is still parsed"
     )
@@ -72,9 +69,7 @@ def test_a_200_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     big = tmp_path / "huge.txt"
     with open(big, "wb") as fh:
         fh.truncate(200 * 1024 * 1024)  # sparse: costs no disk and no time
-    started = time.monotonic()
-    result = parse_sources([str(big), GOOD])
-    assert time.monotonic() - started < 5
+    result = parse_sources([str(big), GOOD])  # how fast: bench/bench_bounds.py
     assert result.errors == [
         f"{big}: {200 * 1024 * 1024} bytes is too large for a notice (limit {MAX_NOTICE_BYTES}); "
         "is it the right file?"
@@ -168,9 +163,8 @@ def test_long_lines_parse_in_bounded_time(text: str) -> None:
     """100 kB on one line without full stops: no pattern may take quadratic time on it."""
     from wirefix.ingest import NoticeText, parse_text
 
-    started = time.monotonic()
-    parse_text(NoticeText(text=text, source="long", source_kind="text"))
-    assert time.monotonic() - started < 10
+    notice = parse_text(NoticeText(text=text, source="long", source_kind="text"))
+    assert notice.source == "long"  # it ends; the time bound is bench/bench_bounds.py's
 
 
 def test_html_reply_quoting_the_notice_in_a_blockquote(tmp_path: Path) -> None:

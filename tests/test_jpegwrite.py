@@ -395,8 +395,7 @@ def test_nine_tag_plan_on_the_sample_is_fast() -> None:
         out = jpegwrite.write(data, values)
     per_file = (time.perf_counter() - start) / 200
     print(f"\njpegwrite.write, 9-tag plan on {NG3LP.name}: {per_file * 1000:.2f} ms per file")
-    assert b"FEFERBERG" not in out
-    assert per_file < 0.005
+    assert b"FEFERBERG" not in out  # the bound (5 ms) is bench/bench_bounds.py's
 
 
 # -- refusals ------------------------------------------------------------------------------
