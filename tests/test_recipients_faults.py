@@ -232,3 +232,14 @@ def test_superdesk_publish_queue_export_maps_onto_deliveries(tmp_path: Path) -> 
     assert "000_ng3lp" in first.identifiers
     assert first.delivered_at == datetime(2017, 2, 20, 10, 5, tzinfo=UTC)
     assert second.recipient == "beta-cms" and second.delivered_at.hour == 11
+
+
+def test_an_ack_token_never_reads_as_an_option(monkeypatch) -> None:
+    """`wirefix ack TOKEN` with a token starting with "-" was taken for an option (exit 2)."""
+    import secrets
+
+    from wirefix.recipients import notify
+
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-" + "x" * 42)
+    token = notify.new_token()
+    assert not token.startswith("-") and token.endswith("-" + "x" * 42)

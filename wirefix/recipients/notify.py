@@ -245,6 +245,12 @@ def _reminders(
                    reason=f"no acknowledgement after {n.reminders} reminder(s)")  # fmt: skip
 
 
+def new_token() -> str:
+    """An acknowledgement token: 256 random bits, URL-safe, and never starting with "-", which
+    `wirefix ack TOKEN` would read as an option (one token in 64 did)."""
+    return "a" + secrets.token_urlsafe(32)
+
+
 def outgoing(
     notice_id: int, notice: Notice, n: Notification, deliveries: list[Delivery], round_: int,
     ack_url: str,
@@ -298,7 +304,7 @@ def _send(
     sleep: Callable[[float], None],
     result: NotifyResult,
 ) -> None:
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     store.add_token(n.id, token_hash(token), clock())  # before it leaves: a crash loses nothing
     deliveries = [by_id[i] for i in n.deliveries if i in by_id]
     out = outgoing(n.notice_id, notice, n, deliveries, m.round, cfg.ack_url(token))
