@@ -80,6 +80,8 @@ def report(
     )
     settings = loaded_settings(db_url=db)
     with open_db(settings) as database:
+        if notice is not None:
+            database.notice(notice)  # a notice that does not exist: exit 1, as `match` does
         checked = fmt in ("json", "html")  # the chain up to the head, as the record says
         data = report_mod.build(
             database,

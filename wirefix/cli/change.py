@@ -150,6 +150,7 @@ def apply(
             else []
         )
         case = cases.notice_case(database, notice, config=settings.match)
+        waiting = "pending-review" in cases.notice_file_states(database, notice).values()
     if as_json:
         print_json(
             {
@@ -194,7 +195,9 @@ def apply(
         error(f"online copy open: {line}")
     if failed or online_open:
         raise typer.Exit(ExitCode.ERROR)
-    if case:
+    if waiting and not as_json:
+        note("candidates wait for a person: `wirefix review` lists them")
+    if case or waiting:
         raise typer.Exit(ExitCode.ATTENTION)
 
 

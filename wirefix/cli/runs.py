@@ -230,9 +230,13 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
         "recipients": recipients,
         "backups": data["backups"],  # kept, held, expired, purged; the holds in force
     }
+    # README, exit codes: 3 while something waits for a person (review, a notice not understood)
+    attention = bool(out["files_pending_review"]) or any(
+        states.get(s, 0) for s in ("needs-review",)
+    )
     if as_json:
         print_json(out)
-        return
+        raise typer.Exit(ExitCode.ATTENTION if attention else ExitCode.OK)
     table(
         "status",
         [
@@ -270,6 +274,8 @@ def status(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption
                 for c in out["online_open"]
             ],
         )
+    if attention:
+        raise typer.Exit(ExitCode.ATTENTION)
 
 
 def _queue_status(database: "Database") -> dict[str, Any] | None:
