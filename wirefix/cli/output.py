@@ -23,15 +23,19 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A rich table on stdout; rich.table is imported here, not when `wirefix --version` starts."""
-    from rich.table import Table
+    """Rows for people: a rich table on a terminal, one record per row when the table cannot fit
+    its width without breaking words, and plain tab-separated lines when stdout is not a terminal
+    (a pipe, a file, a cron mail), where no width is known (README, "Output for people")."""
+    from wirefix.cli import layout  # rich.table only when a table is printed
 
-    t = Table(title=title, title_justify="left", show_lines=False)
-    for col in columns:
-        t.add_column(col, overflow="fold")
-    for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
-    console.print(t)
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if not console.is_terminal:
+        sys.stdout.write(layout.plain(title, columns, cells))
+        sys.stdout.flush()
+    elif layout.fits(columns, cells, console.width):
+        console.print(layout.grid(title, columns, cells, console.width))
+    else:
+        console.print(layout.records(title, columns, cells))
 
 
 def error(message: str) -> None:
