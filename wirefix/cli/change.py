@@ -16,6 +16,7 @@ from wirefix.cli.output import (
     changed_part,
     console,
     error,
+    file_progress,
     note,
     print_json,
     print_open_cases,
@@ -40,6 +41,15 @@ def _print_plan(outcomes: list["FileOutcome"]) -> None:
         else:
             rows.append([o.candidate.file.rel_path, "", "", o.message or "", o.status])
     table("edit plan", ["file", "tag", "before", "after", "status"], rows)
+
+
+def _plan_count(outcomes: list["FileOutcome"]) -> str:
+    """What the confirmation asks about, counted: files, tag changes, kills."""
+    planned = [o for o in outcomes if o.status == "planned"]
+    kills = sum(bool(o.plan and o.plan.action == "kill") for o in planned)
+    tags = sum(len(o.plan.writes) for o in planned if o.plan and o.plan.action != "kill")
+    text = f"{len(planned)} file(s) to change: {tags} tag change(s)"
+    return text + (f", {kills} kill(s) (moved to quarantine or purged)" if kills else "")
 
 
 def apply(
@@ -87,6 +97,12 @@ def apply(
     no_online: Annotated[
         bool, typer.Option("--no-online", help="Leave the copies on the configured sites alone.")
     ] = False,
+    show_plan: Annotated[
+        bool,
+        typer.Option(
+            "--show-plan", help="Show every planned tag change before asking (default: counts)."
+        ),
+    ] = False,
 ) -> None:
     """Rewrite (or, for a kill, quarantine) the files a notice concerns; one audit entry per
     changed file. Then every copy on the configured sites: fixed or taken out, purged from the
@@ -117,16 +133,29 @@ def apply(
         match=settings.match,
     )
     with open_db(settings) as database, open_exiftool() as et:
+        wanted = ("auto", "review") if include_review else ("auto",)
+        total = sum(c.decision in wanted for c in database.candidates(notice)) or None
         if not dry_run and not yes:
-            preview = pipeline.apply_notice(
-                database, notice, et, store, who, options=replace(opts, dry_run=True)
-            )
+            with file_progress("planning", total) as advance:
+                preview = pipeline.apply_notice(
+                    database,
+                    notice,
+                    et,
+                    store,
+                    who,
+                    options=replace(opts, dry_run=True),
+                    on_file=lambda _: advance(1),
+                )
             if not any(o.status == "planned" for o in preview):
                 dry_run = True  # nothing to ask about: report the plan as it stands
             elif not sys.stdin.isatty():
                 raise UsageError("refusing to rewrite files without --yes when not at a terminal")
             else:
-                _print_plan(preview)
+                if show_plan:
+                    _print_plan(preview)
+                console.print(_plan_count(preview))
+                if not show_plan:
+                    note("--show-plan lists every change; --dry-run --json gives them to a script")
                 if not typer.confirm("Change these files?"):
                     raise typer.Exit(ExitCode.OK)
         use_online = bool(settings.online.sites) and not no_online
@@ -135,15 +164,17 @@ def apply(
             if use_online
             else None
         )
-        outcomes = pipeline.apply_notice(
-            database,
-            notice,
-            et,
-            store,
-            who,
-            options=replace(opts, dry_run=dry_run),
-            workers=workers or os.cpu_count() or 1,
-        )
+        with file_progress("planning" if dry_run else "applying", total) as advance:
+            outcomes = pipeline.apply_notice(
+                database,
+                notice,
+                et,
+                store,
+                who,
+                options=replace(opts, dry_run=dry_run),
+                workers=workers or os.cpu_count() or 1,
+                on_file=lambda _: advance(1),
+            )
         online = (
             online_runner.handle(database, notice, settings.online, who, affected, dry_run, note)
             if use_online

@@ -216,17 +216,34 @@ def _interactive(
     from wirefix.flows import review as review_mod
 
     decided = 0
+    note(KEYS_HELP)
     for n, item in enumerate(items, 1):
         _show_item(item, f"{n}/{len(items)}")
-        answer = typer.prompt("[a]pprove, [r]eject, [s]kip, [q]uit", default="s").strip().lower()
-        if answer.startswith("q"):
+        answer = _ask()
+        if answer == "q":
             break
-        if answer[:1] in ("a", "r"):
-            verdict = "approve" if answer.startswith("a") else "reject"
+        if answer in ("a", "r"):
+            verdict = "approve" if answer == "a" else "reject"
             result = review_mod.decide(db, et, item.key, verdict, who, backups, options)
             _print_decisions([result], as_json=False)
             decided += 1
     note(f"{decided} decision(s) recorded as {who}")
+
+
+#: What `review` says before the first item, and again after a key it does not know.
+KEYS_HELP = (
+    "keys: a = approve (the file is corrected now), r = reject (left as it is), "
+    "s or Enter = skip (it stays in the queue), q = quit (the rest stays in the queue)"
+)
+
+
+def _ask() -> str:
+    """One of a, r, s, q: asked again, with the keys explained, until it is one of them."""
+    while True:
+        answer = typer.prompt("[a]pprove, [r]eject, [s]kip, [q]uit", default="s").strip().lower()
+        if answer in ("a", "r", "s", "q", "approve", "reject", "skip", "quit"):
+            return answer[:1]
+        error(f"unknown key {answer!r}; {KEYS_HELP}")
 
 
 def _print_decisions(results: list["Decision"], as_json: bool) -> None:

@@ -4,7 +4,8 @@ shapes several commands share (a long value around its change, open cases)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -36,6 +37,25 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
         console.print(layout.grid(title, columns, cells, console.width))
     else:
         console.print(layout.records(title, columns, cells))
+
+
+@contextmanager
+def file_progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A rich progress line on stderr while long work runs (`label`, files done of `total`),
+    gone when it ends; nothing at all when stderr is not a terminal (a pipe, a cron mail)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 def error(message: str) -> None:
