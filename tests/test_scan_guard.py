@@ -257,7 +257,7 @@ def test_run_refuses_an_unmounted_root_and_keeps_the_review_work(
     assert data["scan"]["gone"] == 0 and data["scan"]["refused"][0]["reason"] == "none found"
     assert data["review_pending"] == 3, "the open review work is still there"
     assert f"error: {message}" in proc.stderr.splitlines()
-    status = cli.json("status", *base)
+    status = cli.json("status", *base, check=3)  # 3: files wait for review (README, exit codes)
     assert status["files_pending_review"] == 3
     assert message in status["last_error"]["error"]
     assert _states(db_url, "photos") == {"indexed"}
