@@ -38,7 +38,7 @@ def snapshot(store: Path) -> dict[str, str]:
 
 
 def stored(cli: Cli, store: Path) -> str:
-    notice = str(cli.json("ingest", NOTICE)[0]["notice"])
+    notice = str(cli.json("ingest", NOTICE)[0]["id"])
     cli("scan", str(store))
     return notice
 

@@ -23,7 +23,7 @@ def on_terminal(cli: Cli, columns: int) -> None:
 def commands(cli: Cli, store: Path) -> tuple[str, list[str]]:
     """A notice matched, one file left waiting for review: what the desk's commands show."""
     cli.env["WIREFIX_AUTO_THRESHOLD"] = "1.01"
-    notice = str(cli.json("ingest", NOTICE)[0]["notice"])
+    notice = str(cli.json("ingest", NOTICE)[0]["id"])
     scanned = cli.json("scan", str(store))
     assert scanned["seen"] > 0
     matched = cli.json("match", notice, "--all", check=3)
