@@ -216,7 +216,7 @@ def test_apply_honours_the_configured_weights(cli: Cli, store: Path, tmp_path: P
     notice = str(cli.json("ingest", str(NOTICE))[0]["id"])
     cli("scan", str(store))
     before = snapshot(store)
-    applied = cli.json("apply", notice, "--yes")
+    applied = cli.json("apply", notice, "--yes", check=3)  # 3: all of it waits for a person
     assert applied["files"] == []
     assert snapshot(store) == before
     [entry] = cli.json("report")["notices"]
