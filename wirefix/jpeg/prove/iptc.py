@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 
+from wirefix.jpeg.datasets import DatasetError, walk
 from wirefix.jpeg.prove.errors import Unexpected
 from wirefix.jpeg.tables import IPTC_TAGS
 
@@ -65,22 +66,11 @@ def check_photoshop(old: bytes, new: bytes, planned: set[str]) -> None:
 
 def datasets(block: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
     """(record, dataset, value) in order, and the bytes after the last dataset (zeros)."""
-    out = []
-    pos = 0
-    while pos < len(block) and block[pos] == 0x1C:
-        if pos + 5 > len(block):
-            raise Unexpected("truncated IPTC dataset")
-        (length,) = struct.unpack_from(">H", block, pos + 3)
-        if length & 0x8000:
-            raise Unexpected("extended IPTC dataset")
-        if pos + 5 + length > len(block):
-            raise Unexpected("truncated IPTC dataset")
-        out.append((block[pos + 1], block[pos + 2], block[pos + 5 : pos + 5 + length]))
-        pos += 5 + length
-    tail = block[pos:]
-    if tail.strip(b"\0"):
-        raise Unexpected("IPTC data with bytes that are not datasets")
-    return out, tail
+    try:
+        found, end = walk(block)
+    except DatasetError as exc:
+        raise Unexpected(str(exc)) from None
+    return [(rec, ds, block[start + 5 : stop]) for rec, ds, start, stop in found], block[end:]
 
 
 def _check_iptc(old: bytes, new: bytes, planned: set[str]) -> None:

@@ -8,6 +8,7 @@ import re
 import struct
 from typing import Any
 
+from wirefix.jpeg.datasets import DatasetError, walk
 from wirefix.jpeg.read.errors import Fallback
 
 _PHOTOSHOP = b"Photoshop 3.0\0"
@@ -72,25 +73,12 @@ def _read_iptc(block: bytes, record: dict[str, Any]) -> None:
     raw: dict[int, list[bytes]] = {}
     charset: bytes | None = None
     shifted = False  # ISO 2022 shift codes in some text: ExifTool warns if it decodes Latin
-    pos = 0
-    while pos < len(block):
-        if block[pos] != 0x1C:
-            if block[pos:].strip(b"\0") == b"":
-                break  # padding
-            raise Fallback("IPTC data does not start with a tag marker")
-        if pos + 5 > len(block):
-            raise Fallback("truncated IPTC dataset")
-        rec, ds, length = (
-            block[pos + 1],
-            block[pos + 2],
-            struct.unpack_from(">H", block, pos + 3)[0],
-        )
-        if length & 0x8000:
-            raise Fallback("extended IPTC dataset")
-        value = block[pos + 5 : pos + 5 + length]
-        if len(value) != length:
-            raise Fallback("truncated IPTC dataset")
-        pos += 5 + length
+    try:
+        found, _ = walk(block)
+    except DatasetError as exc:
+        raise Fallback(str(exc)) from None
+    for rec, ds, start, end in found:
+        value = block[start + 5 : end]
         if rec == 1 and ds == 90:
             if raw:
                 raise Fallback("IPTC character set declared after the text")

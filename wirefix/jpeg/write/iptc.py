@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from itertools import pairwise
 
+from wirefix.jpeg.datasets import DatasetError, walk
 from wirefix.jpeg.tables import IPTC_TAGS
 from wirefix.jpeg.write.errors import Unsupported
 
@@ -62,29 +64,13 @@ def edit_photoshop(
 
 def _iptc(block: bytes, writes: dict[str, list[str]], charset: str | None) -> bytes:
     """The IPTC-IIM data with `writes` made as ExifTool's WriteIPTC makes them."""
-    datasets: list[tuple[int, int, int, int]] = []  # record, dataset, start, end
-    pos = 0
-    while pos < len(block):
-        if block[pos] != 0x1C:
-            if block[pos:].strip(b"\0"):
-                raise Unsupported("IPTC data with bytes that are not datasets")
-            break  # zero padding, kept
-        if pos + 5 > len(block):
-            raise Unsupported("truncated IPTC dataset")
-        rec, ds, length = (
-            block[pos + 1],
-            block[pos + 2],
-            struct.unpack_from(">H", block, pos + 3)[0],
-        )
-        if length & 0x8000:
-            raise Unsupported("extended IPTC dataset")
-        if pos + 5 + length > len(block):
-            raise Unsupported("truncated IPTC dataset")
-        if datasets and rec < datasets[-1][0]:
-            raise Unsupported("IPTC records out of order")
-        datasets.append((rec, ds, pos, pos + 5 + length))
-        pos += 5 + length
-    tail = block[pos:]
+    try:
+        datasets, pos = walk(block)  # record, dataset, start, end
+    except DatasetError as exc:
+        raise Unsupported(str(exc)) from None
+    if any(b[0] < a[0] for a, b in pairwise(datasets)):
+        raise Unsupported("IPTC records out of order")
+    tail = block[pos:]  # zero padding, kept
 
     declared = [block[s + 5 : e].rstrip(b"\0") for r, d, s, e in datasets if (r, d) == (1, 90)]
     if len(set(declared)) > 1:
